@@ -1,0 +1,141 @@
+/* core/store.h: the SQLite case store: cases, the event log, folded fields, cached mail facts. */
+#ifndef EMBARGO_STORE_H
+#define EMBARGO_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "core/error.h"
+#include "core/facts.h"
+
+struct store;
+
+/* The newest schema version (PRAGMA user_version) this build writes. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens (creating when absent, with its directory, mode 0600) and migrates
+ * the store at PATH.  WAL, foreign keys on, a busy timeout so concurrent
+ * handlers wait rather than fail.  A store from a newer embargo is refused.
+ */
+int store_open(const char *path, struct store **out, struct error *err);
+void store_close(struct store *st);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int store_data_version(struct store *st, int64_t *version, struct error *err);
+
+/*
+ * An event: the audit log's unit; never updated or deleted.  A field event
+ * (event_kind_folds) sets FIELD to VALUE; for most kinds the field is the
+ * kind's name, for "check" it is "check:<item>".  VALUE NULL or "" clears it.
+ * PREV is the value the author saw before (for "from -> to"), may be NULL.
+ */
+struct store_event {
+	char uuid[37];   /* lower-case RFC 4122 text form */
+	int64_t case_id;
+	char *author;
+	time_t at;
+	char *kind;
+	char *field;     /* NULL for non-field events */
+	char *value;
+	char *prev;
+};
+
+void store_event_free(struct store_event *ev);
+
+/* Fills UUID with a new random (v4) UUID. */
+void store_uuid_new(char uuid[37]);
+
+/*
+ * A case and its folded fields.  Field values are the fold of its events:
+ * the event with the greatest (at, uuid) wins.
+ */
+struct store_case {
+	int64_t id;
+	char *msgid;   /* Message-ID of the report, without <> */
+	char *ref;     /* short stable name derived from msgid, e.g. "K7Q2M" */
+	char *thread;  /* last known notmuch thread id */
+	time_t created;
+	GHashTable *fields;   /* field name -> struct store_field * */
+	struct mail_facts facts;
+	bool has_facts;
+};
+
+struct store_field {
+	char *value;
+	time_t at;       /* time of the winning event */
+	char uuid[37];
+	char *author;
+};
+
+void store_case_free(struct store_case *c);
+
+/* The folded value of FIELD, or NULL when unset. */
+const char *store_case_field(const struct store_case *c, const char *field);
+/* The winning event's time for FIELD, or 0 when unset. */
+time_t store_case_field_at(const struct store_case *c, const char *field);
+
+/* The short reference for a Message-ID: 5 Crockford base32 characters of its SHA-256. */
+void store_ref_from_msgid(const char *msgid, char ref[8]);
+
+/*
+ * Finds the case for MSGID or creates it (appending a "created" event by
+ * AUTHOR at NOW); records THREAD as its notmuch thread id.  *CREATED tells
+ * which happened (may be NULL).
+ */
+int store_case_ensure(struct store *st, const char *msgid, const char *thread,
+    const char *author, time_t now, int64_t *id, bool *created,
+    struct error *err);
+
+/*
+ * Resolves what a user typed for a case: its id ("7"), its ref ("K7Q2M",
+ * any case), or "thread:<id>".  Unknown: an error naming KEY.
+ */
+int store_case_resolve(struct store *st, const char *key, int64_t *id,
+    struct error *err);
+
+/* Loads one case with its fields and cached facts (store_case_free). */
+int store_case_get(struct store *st, int64_t id, struct store_case **out,
+    struct error *err);
+
+/* Loads every case (GPtrArray of struct store_case *, owning them). */
+int store_case_list(struct store *st, GPtrArray **out, struct error *err);
+
+/*
+ * Appends EV (its uuid filled by the caller, or generated when empty) and
+ * folds it.  When EXPECT_CHECK is true the append is a compare-and-set in one
+ * write transaction: it happens only if FIELD's folded value equals EXPECT
+ * (NULL = unset); otherwise nothing is written, *CURRENT (when not NULL)
+ * gets a copy of the value that is there, and the return is 1.
+ * An event whose uuid is already stored is ignored (returns 0): importing
+ * the same event twice is harmless.
+ */
+int store_append_event(struct store *st, struct store_event *ev,
+    bool expect_check, const char *expect, char **current, struct error *err);
+
+/* Every event of a case in fold order ((at, uuid) ascending); GPtrArray of struct store_event *. */
+int store_events(struct store *st, int64_t case_id, GPtrArray **out,
+    struct error *err);
+
+/* Replaces the cached mail facts of a case. */
+int store_facts_put(struct store *st, int64_t case_id,
+    const struct mail_facts *f, struct error *err);
+
+/* Drops the cached facts of a case whose thread no longer matches (it stays a case). */
+int store_facts_delete(struct store *st, int64_t case_id, struct error *err);
+
+/* Small key/value table for bookkeeping (notmuch revision, uuid). *VALUE NULL when absent. */
+int store_meta_get(struct store *st, const char *key, char **value,
+    struct error *err);
+int store_meta_set(struct store *st, const char *key, const char *value,
+    struct error *err);
+
+/* Groups several writes into one transaction (BEGIN IMMEDIATE ... COMMIT). */
+int store_begin(struct store *st, struct error *err);
+int store_commit(struct store *st, struct error *err);
+void store_rollback(struct store *st);
+
+#endif

@@ -1,0 +1,69 @@
+/* tui/cmd.c: the command table and what every command shares (errors, usage, opening the session). */
+#include "build-config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/app.h"
+#include "tui/cmd.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_due_entry,
+	&cmd_set_entry,
+	&cmd_note_entry,
+	NULL,
+};
+
+int
+cmd_fail(const struct error *err)
+{
+	fprintf(stderr, "embargo: %s\n", err->msg);
+	return EXIT_FAIL;
+}
+
+int
+cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "embargo %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: embargo %s %s\n", cmd->name, cmd->usage);
+	return EXIT_USAGE;
+}
+
+int
+cmd_option_error(const struct cmd_entry *cmd, int c, char **argv)
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return cmd_usage_error(cmd, "option %s needs a value", opt);
+	return cmd_usage_error(cmd, "unknown option %s", opt);
+}
+
+struct app *
+cmd_open_app(const struct cmd_globals *g, int *status)
+{
+	struct error err = {{0}};
+	struct app *app;
+
+	if (app_open(g->config_path, &app, &err) != 0) {
+		*status = cmd_fail(&err);
+		return NULL;
+	}
+	for (guint i = 0; i < app->warnings->len; i++)
+		fprintf(stderr, "embargo: warning: %s\n",
+		    (const char *)app->warnings->pdata[i]);
+	if (app_refresh(app, &err) != 0) {
+		app_close(app);
+		*status = cmd_fail(&err);
+		return NULL;
+	}
+	return app;
+}
