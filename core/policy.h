@@ -91,9 +91,12 @@ int policy_check_transition(enum state from, enum state to, struct error *err);
  * checklist item "check:<item>") and returns its stored form in *NORMALIZED
  * (g_free): embargo as ISO 8601 UTC, CVE upper-cased, handler lower-cased
  * ("me" is cfg->me), markers and checks "yes" (a marker may also be a time).
- * "" (or "none"/"unset"/"no" where that reads naturally) gives "", which
- * clears the field; state cannot be cleared.  An embargo in the past (or a
- * marker time in the future) is refused unless FORCE.
+ * A normalized "" clears the field: "" for any field but state (which
+ * cannot be cleared), "unset" for severity ("none" is a severity), "none"
+ * or "unset" for handler, embargo and cve, "no" for markers and checks.
+ * Surrounding white space is dropped; control characters are refused.  An
+ * embargo not in the future (or a marker time in the future) is refused
+ * unless FORCE.
  */
 int policy_normalize_field(const struct config *cfg, const char *field,
     const char *value, time_t now, bool force, char **normalized,
@@ -112,7 +115,7 @@ int policy_set_field(struct store *st, const struct config *cfg,
     const char *author, time_t now, bool force, struct error *err);
 
 /*
- * The same, against SEEN: the case as the user saw it (e.g. on screen in the
+ * The same, against SEEN (not NULL): the case as the user saw it (e.g. on screen in the
  * TUI).  The compare-and-set expects SEEN's value, so a change made by
  * someone else since then is refused ("changed meanwhile") rather than
  * overwritten.

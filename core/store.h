@@ -18,8 +18,9 @@ struct store;
 
 /*
  * Opens (creating when absent, with its directory, mode 0600) and migrates
- * the store at PATH.  WAL, foreign keys on, a busy timeout so concurrent
- * handlers wait rather than fail.  A store from a newer embargo is refused.
+ * the store at PATH.  WAL, synchronous=FULL, foreign keys on, a 10 s busy
+ * timeout so concurrent handlers wait rather than fail.  A store from a
+ * newer embargo is refused.  Never carry an open store across fork().
  */
 int store_open(const char *path, struct store **out, struct error *err);
 void store_close(struct store *st);
@@ -34,7 +35,7 @@ int store_data_version(struct store *st, int64_t *version, struct error *err);
  * PREV is the value the author saw before (for "from -> to"), may be NULL.
  */
 struct store_event {
-	char uuid[37];   /* lower-case RFC 4122 text form */
+	char uuid[37];   /* lower-case RFC 4122/9562 text form */
 	int64_t case_id;
 	char *author;
 	time_t at;
@@ -44,9 +45,13 @@ struct store_event {
 	char *prev;
 };
 
+/* Frees EV and its strings (events from store_events, allocated with g_new0). */
 void store_event_free(struct store_event *ev);
 
-/* Fills UUID with a new random (v4) UUID. */
+/*
+ * Fills UUID with a new time-ordered (v7) UUID: ones made later sort later,
+ * so events of equal time made one after the other fold in that order.
+ */
 void store_uuid_new(char uuid[37]);
 
 /*
@@ -59,7 +64,7 @@ struct store_case {
 	char *ref;     /* short stable name derived from msgid, e.g. "K7Q2M" */
 	char *thread;  /* last known notmuch thread id */
 	time_t created;
-	GHashTable *fields;   /* field name -> struct store_field * */
+	GHashTable *fields;   /* field name -> struct store_field *; set fields only */
 	struct mail_facts facts;
 	bool has_facts;
 };
@@ -78,13 +83,19 @@ const char *store_case_field(const struct store_case *c, const char *field);
 /* The winning event's time for FIELD, or 0 when unset. */
 time_t store_case_field_at(const struct store_case *c, const char *field);
 
-/* The short reference for a Message-ID: 5 Crockford base32 characters of its SHA-256. */
+/*
+ * The short reference for a Message-ID (with or without <>): the first 25
+ * bits of its SHA-256 as 5 Crockford base32 characters.
+ */
 void store_ref_from_msgid(const char *msgid, char ref[8]);
 
 /*
- * Finds the case for MSGID or creates it (appending a "created" event by
- * AUTHOR at NOW); records THREAD as its notmuch thread id.  *CREATED tells
- * which happened (may be NULL).
+ * Finds the case for MSGID (with or without <>) or creates it (appending a
+ * "created" event by AUTHOR at NOW); records THREAD as its notmuch thread id
+ * (NULL keeps the one known).  *CREATED tells which happened (may be NULL).
+ * When another case of this store already has the 5-character ref (two
+ * Message-IDs sharing 25 bits), the later case gets 6, 7... characters of
+ * its hash, so refs stay unique and the earlier case's never changes.
  */
 int store_case_ensure(struct store *st, const char *msgid, const char *thread,
     const char *author, time_t now, int64_t *id, bool *created,
@@ -92,7 +103,10 @@ int store_case_ensure(struct store *st, const char *msgid, const char *thread,
 
 /*
  * Resolves what a user typed for a case: its id ("7"), its ref ("K7Q2M",
- * any case), or "thread:<id>".  Unknown: an error naming KEY.
+ * any case, O for 0 and I or L for 1 accepted), or "thread:<id>".  Digits
+ * are an id when such a case exists, else tried as a ref (refs can be all
+ * digits); digits with a leading 0 are only a ref.  Unknown: an error
+ * naming KEY.
  */
 int store_case_resolve(struct store *st, const char *key, int64_t *id,
     struct error *err);
@@ -105,8 +119,12 @@ int store_case_get(struct store *st, int64_t id, struct store_case **out,
 int store_case_list(struct store *st, GPtrArray **out, struct error *err);
 
 /*
- * Appends EV (its uuid filled by the caller, or generated when empty) and
- * folds it.  When EXPECT_CHECK is true the append is a compare-and-set in one
+ * Appends EV (its uuid filled by the caller, or generated into EV->uuid when
+ * empty; lower-cased) and folds it.  EV->field may be NULL for a field
+ * kind: it is then the kind's name ("check" needs "check:<item>"); kinds
+ * that do not fold take no field.  VALUE NULL or "" clears the field.  An
+ * event older than the folded value by (at, uuid) is recorded but does not
+ * change the field, even when the compare-and-set passed.  When EXPECT_CHECK is true the append is a compare-and-set in one
  * write transaction: it happens only if FIELD's folded value equals EXPECT
  * (NULL = unset); otherwise nothing is written, *CURRENT (when not NULL)
  * gets a copy of the value that is there, and the return is 1.
@@ -127,13 +145,20 @@ int store_facts_put(struct store *st, int64_t case_id,
 /* Drops the cached facts of a case whose thread no longer matches (it stays a case). */
 int store_facts_delete(struct store *st, int64_t case_id, struct error *err);
 
-/* Small key/value table for bookkeeping (notmuch revision, uuid). *VALUE NULL when absent. */
+/*
+ * Small key/value table for bookkeeping (notmuch revision, uuid).  *VALUE
+ * NULL when absent (g_free); setting VALUE NULL removes KEY.
+ */
 int store_meta_get(struct store *st, const char *key, char **value,
     struct error *err);
 int store_meta_set(struct store *st, const char *key, const char *value,
     struct error *err);
 
-/* Groups several writes into one transaction (BEGIN IMMEDIATE ... COMMIT). */
+/*
+ * Groups several writes into one transaction (BEGIN IMMEDIATE ... COMMIT;
+ * nested calls are savepoints).  The store functions that write join it.
+ * Bulk writers should use it: each commit outside one is an fsync.
+ */
 int store_begin(struct store *st, struct error *err);
 int store_commit(struct store *st, struct error *err);
 void store_rollback(struct store *st);
