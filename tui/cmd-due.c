@@ -40,7 +40,7 @@ cmd_due_exec(const struct cmd_globals *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (clock_parse_duration(optarg, &within, &err) != 0)

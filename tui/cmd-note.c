@@ -21,7 +21,7 @@ cmd_note_exec(const struct cmd_globals *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
 		return cmd_option_error(&cmd_note_entry, c, argv);
 	if (argc - optind != 2)
 		return cmd_usage_error(&cmd_note_entry,

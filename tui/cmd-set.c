@@ -23,7 +23,7 @@ cmd_set_exec(const struct cmd_globals *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c != 'F')
 			return cmd_option_error(&cmd_set_entry, c, argv);
 		force = true;

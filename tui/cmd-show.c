@@ -24,7 +24,7 @@ cmd_show_exec(const struct cmd_globals *g, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c != 'f')
 			return cmd_option_error(&cmd_show_entry, c, argv);
 		if (format_parse(optarg, &fmt, &err) != 0)

@@ -43,7 +43,7 @@ int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 
 /*
  * Reports a getopt_long failure (C is ':' for a missing value, '?' for an
- * unknown option; the optstring must start with "+:" and opterr be 0).
+ * unknown option; the optstring must start with ":" and opterr be 0).
  */
 int cmd_option_error(const struct cmd_entry *cmd, int c, char **argv);
 

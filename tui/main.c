@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "core/config.h"
 #include "tui/cmd.h"
 
 static void
@@ -28,6 +29,8 @@ usage(FILE *fp)
 	    "  --config FILE  the config file (default $EMBARGO_CONFIG, then\n"
 	    "                 $XDG_CONFIG_HOME/embargo/config)\n"
 	    "  --help         this help\n"
+	    "  --help-config-keys\n"
+	    "                 every config key, as group.key, one a line\n"
 	    "  --version      the version\n"
 	    "\n"
 	    "CASE is a case id, its ref, or thread:ID.  Exit status: 0 success,\n"
@@ -77,6 +80,13 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0 ||
 		    strcmp(a, "-V") == 0) {
 			version();
+			return EXIT_OK;
+		} else if (strcmp(a, "--help-config-keys") == 0) {
+			size_t n;
+			const struct config_key_info *keys = config_keys(&n);
+
+			for (size_t k = 0; k < n; k++)
+				printf("%s.%s\n", keys[k].group, keys[k].key);
 			return EXIT_OK;
 		} else if (strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
