@@ -215,9 +215,11 @@ team_verified(struct app *app, const struct thread_message *tm)
 		if (app->cfg->team_key != NULL &&
 		    g_ascii_strcasecmp(sig->fpr, app->cfg->team_key) == 0)
 			return true;
-		if (sig->validity == VALIDITY_FULL && mv->from_addr != NULL &&
+		if (mv->from_addr != NULL &&
 		    config_is_handler(app->cfg, mv->from_addr) &&
-		    crypto_signature_has_email(sig, mv->from_addr))
+		    crypto_signature_has_email(sig, mv->from_addr) &&
+		    crypto_signature_validity_for(sig, mv->from_addr) ==
+		    VALIDITY_FULL)
 			return true;
 	}
 	return false;

@@ -13,11 +13,16 @@ enum team_reply_mode { TEAM_REPLY_ANY, TEAM_REPLY_VERIFIED };
 enum encrypt_mode { ENCRYPT_AUTO, ENCRYPT_ALWAYS };
 enum sync_mode { SYNC_OFF, SYNC_MAIL };
 
-/* One `bind CONTEXT KEY ACTION` from [keys]; checked by keys/, not here. */
+/*
+ * One binding: a `bind CONTEXT KEY ACTION` line (anywhere in the file) or
+ * an item of `[keys] bind = CONTEXT KEY ACTION;...`, in file order.  Only
+ * the shape (three words) is checked here; the words are keys/' business.
+ */
 struct config_binding {
 	char *context;
 	char *key;
 	char *action;
+	int line; /* in cfg->path, for error messages */
 };
 
 struct config {
@@ -25,11 +30,11 @@ struct config {
 
 	/* [mail] */
 	char *database;      /* NULL: notmuch's own lookup */
-	char *query;         /* default: "to:<team>" (or "*" without a team) */
+	char *query;         /* default: "to:<team>"; NULL when neither is set */
 	char *team;          /* the team address; NULL when unset */
 	enum team_reply_mode team_reply;
 	char *authserv_id;   /* NULL when unset */
-	char **handlers;     /* NULL-terminated, lower-cased addresses */
+	char **handlers;     /* NULL-terminated (never NULL itself), lower-cased addresses */
 	size_t n_handlers;
 	char *me;            /* default: $EMAIL, then user@host */
 	char *sendmail;      /* default "/usr/sbin/sendmail -oi -t" */
@@ -50,13 +55,13 @@ struct config {
 	int64_t publish_window;
 	bool working_days;
 	char *timezone;    /* IANA zone name; default "UTC" */
-	char **holidays;   /* NULL-terminated "YYYY-MM-DD" */
+	char **holidays;   /* NULL-terminated (never NULL itself) "YYYY-MM-DD" */
 	size_t n_holidays;
 	int soon_percent;  /* default 25: "soon" when less than this % of the window remains */
 	int64_t soon_min;  /* default 6h: ... or less than this, whichever is more */
 
 	/* [store] */
-	char *store_path; /* default $XDG_DATA_HOME/embargo/cases.db */
+	char *store_path; /* default $XDG_DATA_HOME/embargo/cases.db; NULL without a home */
 
 	/* [oncall] */
 	int64_t oncall_window; /* default 24h */
@@ -71,7 +76,7 @@ struct config {
 	bool color;        /* default true; NO_COLOR in the environment turns it off at run time */
 	int refresh_secs;  /* default 2 */
 
-	/* [keys] bind lines */
+	/* [keys] bind lines; an array of n_bindings (plus a zeroed end) */
 	struct config_binding *bindings;
 	size_t n_bindings;
 };
@@ -80,11 +85,17 @@ struct config {
 typedef void (*config_warn_fn)(void *arg, const char *msg);
 
 /*
- * Loads the configuration.  PATH is --config (NULL when not given); else
- * $EMBARGO_CONFIG; else $XDG_CONFIG_HOME/embargo/config (~/.config/...).
+ * Loads the configuration.  PATH is --config (NULL or "" when not given);
+ * else $EMBARGO_CONFIG (when not empty); else $XDG_CONFIG_HOME/embargo/config
+ * (an unset, empty or relative XDG_CONFIG_HOME means ~/.config).
  * An explicit PATH or $EMBARGO_CONFIG that does not exist is an error; a
- * missing default file gives the defaults.  Every value is validated: an
- * error names the file, group, key, the bad value and what is allowed.
+ * missing default file gives the defaults (cfg->path NULL); a file that
+ * exists but cannot be read (a directory, no permission) is an error.
+ * Syntax errors name the file and line.  Every value is validated: an error
+ * names the file, group, key, the bad value and what is allowed, e.g.
+ * `/x/config: [policy] ack = "5x": expected a duration like 90m, 24h, 5d or 2w`.
+ * An empty value unsets a key that has no default and is an error for one
+ * that has.  `bind CONTEXT KEY ACTION` lines may appear anywhere in the file.
  * Unknown groups and keys only warn.  Returns a new config (config_free).
  */
 int config_load(const char *path, config_warn_fn warn, void *warn_arg,

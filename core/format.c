@@ -580,6 +580,74 @@ text_indented(FILE *fp, const char *text, const char *indent)
 	g_free(safe);
 }
 
+/* What protected a block: "encrypted, signed", "unsigned", ... */
+static const char *
+block_coverage(const struct message_view *mv, const struct mime_block *b)
+{
+	bool sig = false;
+
+	if (b->sig_index >= 0 && mv->signatures != NULL &&
+	    (guint)b->sig_index < mv->signatures->len) {
+		const struct crypto_signature *s =
+		    mv->signatures->pdata[b->sig_index];
+
+		sig = s->status == SIG_GOOD;
+	}
+	if (b->encrypted)
+		return sig ? "encrypted, signed part" : "encrypted, unsigned part";
+	return sig ? "signed part" : "unsigned, unencrypted part";
+}
+
+/*
+ * The body of a message, block by block.  When its blocks were not all
+ * protected alike, a line of embargo's own ("== [signed part]") says where
+ * each kind begins, so unsigned text beside signed text can't pass for signed.
+ */
+static void
+text_message_body(FILE *fp, const struct message_view *mv)
+{
+	const char *last = NULL;
+	bool mixed = false;
+
+	for (guint i = 0; i < mv->blocks->len; i++) {
+		const struct mime_block *b = mv->blocks->pdata[i];
+		const char *cov;
+
+		if (b->type == BLOCK_NOTICE)
+			continue;
+		cov = block_coverage(mv, b);
+		if (last != NULL && strcmp(cov, last) != 0)
+			mixed = true;
+		last = cov;
+	}
+	last = NULL;
+	for (guint i = 0; i < mv->blocks->len; i++) {
+		const struct mime_block *b = mv->blocks->pdata[i];
+		const char *cov;
+		char *line;
+
+		if (b->type == BLOCK_NOTICE) {
+			fputs("== [", fp);
+			text_cell(fp, b->text, 0);
+			fputs("]\n", fp);
+			continue;
+		}
+		cov = block_coverage(mv, b);
+		if (mixed && (last == NULL || strcmp(cov, last) != 0))
+			fprintf(fp, "== [%s%s]\n", cov,
+			    b->forwarded ? ", forwarded" : "");
+		last = cov;
+		if (b->type == BLOCK_ATTACHMENT) {
+			line = g_strdup_printf("[attachment: %s, %s, %zu bytes]",
+			    b->filename ? b->filename : "(no name)",
+			    b->content_type ? b->content_type : "?", b->size);
+			text_indented(fp, line, "  | ");
+			g_free(line);
+		} else
+			text_indented(fp, b->text ? b->text : "", "  | ");
+	}
+}
+
 void
 format_case_show(FILE *fp, enum format_kind fmt, const struct app *app,
     const struct case_view *cv, GPtrArray *messages, GPtrArray *events)
@@ -632,7 +700,7 @@ format_case_show(FILE *fp, enum format_kind fmt, const struct app *app,
 
 	for (guint i = 0; messages && i < messages->len; i++) {
 		const struct thread_message *tm = messages->pdata[i];
-		char *badges, *body;
+		char *badges;
 
 		fprintf(fp, "\n== message %u/%u  ", i + 1, messages->len);
 		if (tm->mv == NULL) {
@@ -650,9 +718,7 @@ format_case_show(FILE *fp, enum format_kind fmt, const struct app *app,
 		if (*badges != '\0')
 			fprintf(fp, "== %s\n", badges);
 		g_free(badges);
-		body = message_view_body(tm->mv);
-		text_indented(fp, body, "  | ");
-		g_free(body);
+		text_message_body(fp, tm->mv);
 	}
 	if (events != NULL && events->len > 0) {
 		fputs("\nEvents:\n", fp);

@@ -1,4 +1,4 @@
-/* core/sanitize.h: untrusted text from mail made safe to print on a terminal. */
+/* core/sanitize.h: untrusted text from mail made safe for a terminal. */
 #ifndef EMBARGO_SANITIZE_H
 #define EMBARGO_SANITIZE_H
 
@@ -24,9 +24,10 @@
  * The details, for those who must predict the output exactly:
  *  - UTF-8 is decoded strictly: overlong forms, surrogates (U+D800..DFFF),
  *    values above U+10FFFF and truncated sequences are rejected, and every
- *    byte that does not belong to a valid sequence becomes one
- *    SAN_MARK_CONTROL (so "\xe2\x82" gives two of them).
- *  - A stray byte 0x80..0x9F (not inside a valid sequence) means what it
+ *    byte of a bad sequence becomes one SAN_MARK_CONTROL ("\xe2\x82x"
+ *    gives two of them, then "x").  A sequence is a lead byte 0xc0..0xf7
+ *    and the continuation bytes 0x80..0xbf it announces, as far as present.
+ *  - A stray byte 0x80..0x9F (not part of such a sequence) means what it
  *    would mean to an 8-bit terminal: the C1 control of that value, exactly
  *    like the encoded code point U+0080..U+009F.  So 0x9b and U+009B start a
  *    CSI, 0x9d / U+009D an OSC, 0x90 a DCS, 0x98 a SOS, 0x9e a PM, 0x9f an
@@ -50,7 +51,8 @@
  *  - Every CR is dropped (so CR LF becomes LF and a lone CR disappears,
  *    which joins old Mac-style lines: CR alone cannot be shown safely).
  *  - SAN_MARK_ZW also replaces the other invisible format characters
- *    U+180E, U+2061..U+2064, U+206A..U+206F and U+FFF9..U+FFFB.
+ *    U+180E, U+2061..U+2065, U+206A..U+206F, U+FFF9..U+FFFB and the
+ *    stand-alone Hangul fillers U+3164 and U+FFA0 (blank look-alikes).
  *  - U+2028 and U+2029 (line and paragraph separators) become '\n' in
  *    SAN_MULTILINE and a space in SAN_LINE.  SAN_LINE turns '\n' into a
  *    space too.  Soft hyphens (U+00AD) and combining marks are kept.

@@ -7,7 +7,9 @@ E=$EMBARGO_BIN
 
 out=$("$E" --help); st=$?
 is "--help exits 0" "$st" 0
-like "--help lists the commands" "$out" "list .*show .*due .*set .*note" 
+for c in list show due set note; do
+	like "--help lists the $c command" "$out" "^  $c "
+done
 like "--help says where to report bugs" "$out" "Report bugs to"
 out=$("$E" --version); st=$?
 is "--version exits 0" "$st" 0
