@@ -69,4 +69,50 @@ like "due lists the overdue ack" "$out" '"kind":"ack","due":"2026-11-21T09:00:00
 EMBARGO_NOW=2026-11-01T00:00:00Z "$E" due >/dev/null
 is "due exits 0 before anything is overdue" "$?" 0
 
+# The encrypted report came 2026-11-21T12:00Z: its ack (24h) is ok, then soon
+# (under 6h left), due at 12:00 sharp, and overdue one second later.
+urgency_at() {
+	EMBARGO_NOW=$1 "$E" list --format=json |
+		jq -r '.[] | select(.subject == "Encrypted report") | .next_deadline | "\(.kind) \(.due) \(.urgency)"'
+}
+is "at 11-21T12:30 the ack is ok" "$(urgency_at 2026-11-21T12:30:00Z)" "ack 2026-11-22T12:00:00Z ok"
+is "at 11-22T06:00:01 (under 6h left) it is soon" "$(urgency_at 2026-11-22T06:00:01Z)" "ack 2026-11-22T12:00:00Z soon"
+is "at 11-22T05:59:59 (over 6h left) it is ok" "$(urgency_at 2026-11-22T05:59:59Z)" "ack 2026-11-22T12:00:00Z ok"
+is "at 12:00:00 sharp it is still soon" "$(urgency_at 2026-11-22T12:00:00Z)" "ack 2026-11-22T12:00:00Z soon"
+is "one second later it is overdue" "$(urgency_at 2026-11-22T12:00:01Z)" "ack 2026-11-22T12:00:00Z overdue"
+out=$(EMBARGO_NOW=2026-11-22T09:00:00+01:00 "$E" due --within 6h --format=json | jq -r '.[] | select(.subject == "Encrypted report") | .kind')
+is "due --within 6h at 08:00Z lists the encrypted report's ack" "$out" "ack"
+out=$(EMBARGO_NOW=2026-11-22T09:00:00+01:00 "$E" due --within 2h --format=json | jq -r '.[] | select(.subject == "Encrypted report") | .kind')
+is "due --within 2h at 08:00Z does not" "$out" ""
+err=$(EMBARGO_NOW=yesterday "$E" list 2>&1); st=$?
+is "a bad EMBARGO_NOW exits 1" "$st" 1
+like "a bad EMBARGO_NOW is named" "$err" "EMBARGO_NOW"
+
+# Life cycle from the command line: allowed and refused transitions, with events.
+"$E" set "$id" state triaged; is "new -> triaged is allowed" "$?" 0
+err=$("$E" set "$id" state new 2>&1); st=$?
+is "triaged -> new is refused" "$st" 1
+like "the refusal lists what is allowed" "$err" "from triaged: "
+"$E" set "$id" state closed; is "triaged -> closed" "$?" 0
+out=$("$E" list --format=json | jq --arg id "$id" '[.[] | select(.id == ($id | tonumber))] | length')
+is "a closed case leaves the open list" "$out" 0
+out=$("$E" list --all --format=json | jq -r --arg id "$id" '.[] | select(.id == ($id | tonumber)) | .next_deadline')
+is "a closed case has no running deadline" "$out" null
+"$E" set "$id" state triaged; is "closed -> triaged reopens" "$?" 0
+out=$("$E" show "$id" --format=json | jq -r '[.events[] | select(.kind == "state") | .detail] | join(", ")')
+is "every state change is an event" "$out" "new -> triaged, triaged -> closed, closed -> triaged"
+err=$("$E" set "$id" embargo 2026-11-01 2>&1); st=$?
+is "an embargo in the past is refused" "$st" 1
+"$E" set --force "$id" embargo 2026-11-01; is "... unless forced" "$?" 0
+"$E" set "$id" embargo +3d; is "embargo +3d" "$?" 0
+is "embargo stored as UTC" "$("$E" show "$id" --format=json | jq -r .embargo)" "2026-11-25T12:00:00Z"
+err=$("$E" set "$id" cve CVE-26-1 2>&1); st=$?
+is "a malformed CVE is refused" "$st" 1
+like "... saying what is allowed" "$err" "CVE-YYYY-NNNN"
+"$E" set "$id" cve cve-2026-12345; is "a CVE is accepted" "$?" 0
+is "CVE normalised" "$("$E" show "$id" --format=json | jq -r .cve)" "CVE-2026-12345"
+"$E" set "$id" bogus x 2>/dev/null; is "unknown field exits 1" "$?" 1
+"$E" set "$id" severity 2>/dev/null; is "set with two arguments is bad usage" "$?" 2
+"$E" note "$id" "" 2>/dev/null; is "an empty note is refused" "$?" 1
+
 done_testing
