@@ -48,6 +48,7 @@ struct crypto_signature {
 	char *fpr;        /* full fingerprint (upper-case hex), NULL when unknown */
 	char *uid;        /* primary user id of the signing key, NULL when the key is unknown */
 	char **emails;    /* NULL-terminated lower-case addresses of every user id of the key */
+	enum validity *email_validity; /* validity of the user id of each of EMAILS (same order) */
 	enum validity validity;
 	time_t created;
 	char *error;      /* for SIG_ERROR: what went wrong */
@@ -55,6 +56,9 @@ struct crypto_signature {
 void crypto_signature_free(struct crypto_signature *sig);
 /* True when one of SIG's user ids carries ADDR (case-insensitive). */
 bool crypto_signature_has_email(const struct crypto_signature *sig, const char *addr);
+/* gpg's validity of the user id of SIG's key that carries ADDR, else SIG's own validity. */
+enum validity crypto_signature_validity_for(const struct crypto_signature *sig,
+    const char *addr);
 
 /*
  * Asked for a passphrase when a secret key needs one (loopback pinentry).
@@ -80,7 +84,14 @@ struct crypto_decrypt_result {
 void crypto_decrypt_result_clear(struct crypto_decrypt_result *r);
 void crypto_wipe_bytes(GByteArray *b);
 
-/* Decrypts (and verifies, if signed) an OpenPGP message, binary or armoured. Never returns partial plaintext. */
+/*
+ * Decrypts (and verifies, if signed) an OpenPGP message, binary or armoured,
+ * into at most MAX_PLAIN bytes.  Never returns partial plaintext: when gpg
+ * fails, integrity protection is missing or the output would exceed
+ * MAX_PLAIN, returns -1 with res->plain NULL and res->error (and ERR) naming
+ * why ("cannot decrypt: ...").  Clear RES with crypto_decrypt_result_clear
+ * in both cases.
+ */
 int crypto_decrypt(struct crypto *c, const char *data, size_t len,
     size_t max_plain, struct crypto_decrypt_result *res, struct error *err);
 
