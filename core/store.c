@@ -16,6 +16,7 @@
 
 #include "core/domain.h"
 #include "core/store.h"
+#include "core/store-private.h"
 
 /*
  * Durability: synchronous=FULL.  In WAL mode NORMAL already survives a
@@ -95,7 +96,22 @@ static const char *const migrations[] = {
 	"  oss_mail_at INTEGER);"
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY,"
-	"  value TEXT);",
+	"  value TEXT);"
+	/* Drafts of replies: OpenPGP ciphertext to the team key, never plaintext (core/draft.c). */
+	"CREATE TABLE drafts ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  author TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY (case_id, author));"
+	/* Which deadline urgencies `due --notify` has already announced (core/oncall.c). */
+	"CREATE TABLE notifications ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  kind TEXT NOT NULL,"
+	"  due INTEGER NOT NULL,"
+	"  urgency TEXT NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, kind, due, urgency));",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
@@ -1434,4 +1450,16 @@ void
 store_rollback(struct store *st)
 {
 	tx_rollback(st);
+}
+
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
 }
