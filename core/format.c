@@ -728,7 +728,9 @@ format_case_show(FILE *fp, enum format_kind fmt, const struct app *app,
 
 			fprintf(fp, "  %s  ", clock_format_iso8601(ev->at, date));
 			text_cell(fp, ev->author, 0);
-			fprintf(fp, "  %s  ", ev->kind);
+			fputs("  ", fp);
+			text_cell(fp, ev->kind, 0);
+			fputs("  ", fp);
 			text_cell(fp, detail, 0);
 			fputc('\n', fp);
 			g_free(detail);
