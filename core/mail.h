@@ -18,7 +18,8 @@ struct mail;
 /*
  * Opens the notmuch database read-only (cfg->database, else notmuch's own
  * lookup through $NOTMUCH_CONFIG).  The handle is a snapshot; mail_reopen
- * moves it to the newest revision.
+ * moves it to the newest revision.  Every query made through it leaves out
+ * messages carrying notmuch's search.exclude_tags.
  */
 int mail_open(const struct config *cfg, struct mail **out, struct error *err);
 void mail_close(struct mail *m);
@@ -30,9 +31,15 @@ const char *mail_root(struct mail *m);
 /*
  * Brings the store's cases up to date with the database: every thread that
  * matches cfg->query becomes a case (created on first sight) and gets its
- * facts recomputed.  Incremental: only threads with messages changed since
- * the revision recorded in the store are revisited; a changed database uuid,
- * or FULL, rescans everything.  *CHANGED (may be NULL) counts cases updated.
+ * facts recomputed; a case whose thread no longer matches loses its facts
+ * (it stays in the store).  Incremental: only threads with messages changed
+ * since the revision recorded in the store are revisited, plus threads that
+ * lost messages (found by recounting); a changed database uuid, a changed
+ * query, exclude tags, team or lists, or FULL, rescans everything.  All
+ * writes are one store transaction.  When nothing was committed to notmuch
+ * since the last refresh it returns at once without writing (cheap enough
+ * to poll).  *CHANGED (may be NULL) counts cases whose cached facts were
+ * written or dropped.  Sees the handle's snapshot: call mail_reopen first.
  */
 int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err);
@@ -54,19 +61,47 @@ void mail_message_free(struct mail_message *mm);
 int mail_thread_messages(struct mail *m, const char *thread_id,
     GPtrArray **out, struct error *err);
 
-/* The thread ids matching QUERY AND cfg->query (for `/` in the TUI). GPtrArray of char *. */
+/*
+ * The thread ids matching QUERY AND cfg->query, newest first (for `/` in the
+ * TUI).  GPtrArray of char *.  A QUERY with unbalanced parentheses is refused.
+ */
 int mail_search_threads(struct mail *m, const struct config *cfg,
     const char *query, GPtrArray **out, struct error *err);
 
-/* notmuch's current revision (for live refresh polling). */
+/*
+ * notmuch's current revision (for live refresh polling).  Reopens the
+ * handle first, so a following mail_refresh sees what the revision counts.
+ * Removing a message does not always bump it: to notice everything, poll
+ * with mail_reopen + mail_refresh, whose no-change path is as cheap.
+ */
 int mail_revision(struct mail *m, uint64_t *rev, struct error *err);
 
 /*
  * Indexes the message file PATH (already delivered under the mail root) with
- * TAGS added, opening the database read-write briefly and retrying with
- * backoff for up to TIMEOUT_MS while another writer holds the lock.
+ * TAGS added, opening the database read-write briefly in a child process.
+ * While another writer holds the lock the child waits; after TIMEOUT_MS the
+ * call returns an error saying so, and the child indexes the file as soon as
+ * the lock is free (the file is also picked up by the next `notmuch new`).
  */
 int mail_index_file(const struct config *cfg, const char *path,
     const char *const *tags, int timeout_ms, struct error *err);
+
+/*
+ * Address headers (From, To, Cc, Reply-To), parsed leniently from raw
+ * header text: display names (quoted, with '<' or '@' inside), comments,
+ * groups.  ADDR is the addr-spec, lower-cased, always with an '@'; NAME the
+ * display name or NULL.  Mailboxes without a usable address are skipped.
+ */
+struct mail_addr {
+	char *name;
+	char *addr;
+};
+void mail_addr_free(struct mail_addr *a);
+
+/* All mailboxes of VALUE (GPtrArray of struct mail_addr *, owning them). */
+GPtrArray *mail_addr_list_parse(const char *value);
+
+/* The first mailbox of VALUE, or NULL when there is none (mail_addr_free). */
+struct mail_addr *mail_addr_parse(const char *value);
 
 #endif
