@@ -75,6 +75,11 @@ app_refresh(struct app *app, struct error *err)
 	if (app->mail == NULL) {
 		if (mail_open(app->cfg, &app->mail, err) != 0)
 			return -1;
+		if (mail_indexes_cleartext(app->mail))
+			g_ptr_array_add(app->warnings, g_strdup(
+			    "notmuch's index.decrypt is true or nostash: decrypted "
+			    "reports are written into the notmuch index; set it to "
+			    "auto or false (notmuch config set index.decrypt auto)"));
 	} else if (mail_reopen(app->mail, err) != 0)
 		return -1;
 	return mail_refresh(app->mail, app->st, app->cfg, false, app->now,

@@ -816,6 +816,20 @@ mail_root(struct mail *m)
 	return m->root;
 }
 
+bool
+mail_indexes_cleartext(struct mail *m)
+{
+	notmuch_indexopts_t *opts = notmuch_database_get_default_indexopts(m->db);
+	notmuch_decryption_policy_t policy;
+
+	if (opts == NULL)
+		return false;
+	policy = notmuch_indexopts_get_decrypt_policy(opts);
+	notmuch_indexopts_destroy(opts);
+	/* "nostash" and "true" both put decrypted text into the index. */
+	return policy == NOTMUCH_DECRYPT_TRUE || policy == NOTMUCH_DECRYPT_NOSTASH;
+}
+
 int
 mail_revision(struct mail *m, uint64_t *rev, struct error *err)
 {

@@ -25,6 +25,13 @@ int mail_open(const struct config *cfg, struct mail **out, struct error *err);
 void mail_close(struct mail *m);
 int mail_reopen(struct mail *m, struct error *err);
 
+/*
+ * True when notmuch's index.decrypt makes it put decrypted text into its
+ * index ("true" or "nostash"): embargo warns, since embargoed plaintext
+ * would then rest on disk.
+ */
+bool mail_indexes_cleartext(struct mail *m);
+
 /* The mail root directory (for indexing files, the sent folder). */
 const char *mail_root(struct mail *m);
 

@@ -57,13 +57,13 @@ cmd_open_app(const struct cmd_globals *g, int *status)
 		*status = cmd_fail(&err);
 		return NULL;
 	}
-	for (guint i = 0; i < app->warnings->len; i++)
-		fprintf(stderr, "embargo: warning: %s\n",
-		    (const char *)app->warnings->pdata[i]);
 	if (app_refresh(app, &err) != 0) {
 		app_close(app);
 		*status = cmd_fail(&err);
 		return NULL;
 	}
+	for (guint i = 0; i < app->warnings->len; i++)
+		fprintf(stderr, "embargo: warning: %s\n",
+		    (const char *)app->warnings->pdata[i]);
 	return app;
 }

@@ -84,6 +84,13 @@ out=$(EMBARGO_NOW=2026-11-22T09:00:00+01:00 "$E" due --within 6h --format=json |
 is "due --within 6h at 08:00Z lists the encrypted report's ack" "$out" "ack"
 out=$(EMBARGO_NOW=2026-11-22T09:00:00+01:00 "$E" due --within 2h --format=json | jq -r '.[] | select(.subject == "Encrypted report") | .kind')
 is "due --within 2h at 08:00Z does not" "$out" ""
+notmuch config set index.decrypt true
+err=$("$E" list 2>&1 >/dev/null)
+like "a warning when notmuch would index decrypted text" "$err" "index.decrypt"
+notmuch config set index.decrypt auto
+err=$("$E" list 2>&1 >/dev/null)
+is "no warning with index.decrypt=auto" "$err" ""
+
 err=$(EMBARGO_NOW=yesterday "$E" list 2>&1); st=$?
 is "a bad EMBARGO_NOW exits 1" "$st" 1
 like "a bad EMBARGO_NOW is named" "$err" "EMBARGO_NOW"
