@@ -713,3 +713,379 @@ crypto_verify_clearsigned(struct crypto *c, const char *data, size_t len,
 	sink_wipe(&s);
 	return rc;
 }
+
+/* --- keys for sending: lookup, encryption and signing ------------------------ */
+
+static const char *const key_problem_names[] = {
+#define X(e, n) n,
+	EMB_KEY_PROBLEMS(X)
+#undef X
+};
+
+const char *
+key_problem_name(enum key_problem p)
+{
+	if ((unsigned)p >= G_N_ELEMENTS(key_problem_names))
+		return "unusable";
+	return key_problem_names[p];
+}
+
+void
+crypto_key_choice_clear(struct crypto_key_choice *k)
+{
+	if (k == NULL)
+		return;
+	g_free(k->fpr);
+	g_free(k->uid);
+	memset(k, 0, sizeof *k);
+}
+
+static bool
+subkey_usable(gpgme_subkey_t sk)
+{
+	return !sk->revoked && !sk->expired && !sk->disabled && !sk->invalid;
+}
+
+/* Why KEY cannot be used for CAPABILITY (encrypt when ENCRYPT, else sign), or KEY_OK. */
+static enum key_problem
+key_problem_of(gpgme_key_t key, bool encrypt)
+{
+	bool some = false, expired = false, revoked = false;
+
+	if (key->revoked)
+		return KEY_REVOKED;
+	if (key->expired)
+		return KEY_EXPIRED;
+	if (key->disabled)
+		return KEY_DISABLED;
+	if (key->invalid)
+		return KEY_INVALID;
+	for (gpgme_subkey_t sk = key->subkeys; sk != NULL; sk = sk->next) {
+		if (!(encrypt ? sk->can_encrypt : sk->can_sign))
+			continue;
+		if (subkey_usable(sk))
+			return KEY_OK;
+		some = true;
+		expired |= sk->expired != 0;
+		revoked |= sk->revoked != 0;
+	}
+	if (some && revoked)
+		return KEY_REVOKED;
+	if (some && expired)
+		return KEY_EXPIRED;
+	return encrypt ? KEY_CANNOT_ENCRYPT : KEY_CANNOT_SIGN;
+}
+
+static char *
+key_fpr_upper(gpgme_key_t key)
+{
+	const char *f = key->fpr != NULL ? key->fpr :
+	    (key->subkeys != NULL ? key->subkeys->fpr : NULL);
+
+	return f != NULL ? g_ascii_strup(f, -1) : NULL;
+}
+
+int
+crypto_key_for_address(struct crypto *c, const char *addr,
+    const char *pinned_fpr, struct crypto_key_choice *out, struct error *err)
+{
+	struct crypto_key_choice best = { .problem = KEY_MISSING };
+	bool have_candidate = false, pinned_seen = false;
+	gpgme_error_t e;
+	gpgme_key_t key;
+	char *pattern;
+
+	memset(out, 0, sizeof *out);
+	if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
+		return error_set(err, "cannot look up a key: \"%s\" is not an address",
+		    addr != NULL ? addr : "");
+	/* "<addr>" asks gpg for an exact match on the e-mail of a user id. */
+	pattern = g_strdup_printf("<%s>", addr);
+	e = gpgme_op_keylist_start(c->keyctx, pattern, 0);
+	g_free(pattern);
+	if (e != 0)
+		return error_set(err, "gpg: cannot list keys for %s: %s", addr,
+		    gpgme_strerror(e));
+	while ((e = gpgme_op_keylist_next(c->keyctx, &key)) == 0) {
+		gpgme_user_id_t match = NULL;
+		enum key_problem p;
+		char *fpr;
+		bool pinned;
+
+		/* Check the match ourselves: never trust a pattern's idea of "exact". */
+		for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
+			if (u->email != NULL && g_ascii_strcasecmp(u->email, addr) == 0 &&
+			    (match == NULL || (match->revoked && !u->revoked)))
+				match = u;
+		}
+		if (match == NULL) {
+			gpgme_key_unref(key);
+			continue;
+		}
+		fpr = key_fpr_upper(key);
+		p = key_problem_of(key, true);
+		if (p == KEY_OK && (match->revoked || match->invalid))
+			p = match->revoked ? KEY_REVOKED : KEY_INVALID;
+		pinned = pinned_fpr != NULL && fpr != NULL &&
+		    g_ascii_strcasecmp(fpr, pinned_fpr) == 0;
+		if (pinned_fpr != NULL && !pinned && p == KEY_OK)
+			p = KEY_NOT_PINNED;
+		/* The pinned key's own state wins over any other candidate's. */
+		if (p == KEY_OK || !have_candidate || (pinned && !pinned_seen)) {
+			crypto_key_choice_clear(&best);
+			best.problem = p;
+			best.fpr = fpr;
+			best.uid = g_strdup(match->uid != NULL ? match->uid : addr);
+			fpr = NULL;
+			have_candidate = true;
+			pinned_seen |= pinned;
+		}
+		g_free(fpr);
+		gpgme_key_unref(key);
+		if (best.problem == KEY_OK)
+			break;
+	}
+	gpgme_op_keylist_end(c->keyctx);
+	if (e != 0 && gpgme_err_code(e) != GPG_ERR_EOF) {
+		crypto_key_choice_clear(&best);
+		return error_set(err, "gpg: cannot list keys for %s: %s", addr,
+		    gpgme_strerror(e));
+	}
+	if (!have_candidate && pinned_fpr != NULL)
+		best.fpr = g_ascii_strup(pinned_fpr, -1);
+	*out = best;
+	return 0;
+}
+
+int
+crypto_signing_key(struct crypto *c, const char *fpr,
+    struct crypto_key_choice *out, struct error *err)
+{
+	gpgme_key_t key = NULL;
+	gpgme_error_t e;
+
+	memset(out, 0, sizeof *out);
+	if (fpr == NULL || *fpr == '\0')
+		return error_set(err, "no signing key given");
+	e = gpgme_get_key(c->keyctx, fpr, &key, 1);
+	if (gpgme_err_code(e) == GPG_ERR_EOF || gpgme_err_code(e) == GPG_ERR_NOT_FOUND ||
+	    (e == 0 && key == NULL)) {
+		out->fpr = g_ascii_strup(fpr, -1);
+		e = gpgme_get_key(c->keyctx, fpr, &key, 0);
+		out->problem = e == 0 && key != NULL ? KEY_NO_SECRET : KEY_MISSING;
+		if (key != NULL) {
+			if (key->uids != NULL && key->uids->uid != NULL)
+				out->uid = g_strdup(key->uids->uid);
+			gpgme_key_unref(key);
+		}
+		return 0;
+	}
+	if (e != 0)
+		return error_set(err, "gpg: cannot look up key %s: %s", fpr,
+		    gpgme_strerror(e));
+	out->fpr = key_fpr_upper(key);
+	out->problem = key_problem_of(key, false);
+	for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
+		if (!u->revoked && !u->invalid && u->uid != NULL) {
+			out->uid = g_strdup(u->uid);
+			break;
+		}
+	}
+	gpgme_key_unref(key);
+	return 0;
+}
+
+int
+crypto_key_by_fpr(struct crypto *c, const char *fpr, bool encrypt,
+    struct crypto_key_choice *out, struct error *err)
+{
+	gpgme_key_t key = NULL;
+	gpgme_error_t e;
+
+	memset(out, 0, sizeof *out);
+	if (fpr == NULL || *fpr == '\0')
+		return error_set(err, "no key given");
+	e = gpgme_get_key(c->keyctx, fpr, &key, 0);
+	if (gpgme_err_code(e) == GPG_ERR_EOF || gpgme_err_code(e) == GPG_ERR_NOT_FOUND ||
+	    (e == 0 && key == NULL)) {
+		out->fpr = g_ascii_strup(fpr, -1);
+		out->problem = KEY_MISSING;
+		return 0;
+	}
+	if (e != 0)
+		return error_set(err, "gpg: cannot look up key %s: %s", fpr,
+		    gpgme_strerror(e));
+	out->fpr = key_fpr_upper(key);
+	out->problem = encrypt ? key_problem_of(key, true) :
+	    key->revoked ? KEY_REVOKED : key->expired ? KEY_EXPIRED :
+	    key->disabled ? KEY_DISABLED : key->invalid ? KEY_INVALID : KEY_OK;
+	for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
+		if (!u->revoked && !u->invalid && u->uid != NULL) {
+			out->uid = g_strdup(u->uid);
+			break;
+		}
+	}
+	gpgme_key_unref(key);
+	return 0;
+}
+
+/* The gpgme data's bytes as a GByteArray; releases D. */
+static GByteArray *
+data_take(gpgme_data_t d)
+{
+	size_t n = 0;
+	char *mem = gpgme_data_release_and_get_mem(d, &n);
+	GByteArray *b = g_byte_array_sized_new((guint)n);
+
+	if (mem != NULL) {
+		g_byte_array_append(b, (const guint8 *)mem, (guint)n);
+		gpgme_free(mem);
+	}
+	return b;
+}
+
+static int
+signer_set(struct crypto *c, const char *signer_fpr, struct error *err)
+{
+	gpgme_key_t key = NULL;
+	gpgme_error_t e;
+
+	gpgme_signers_clear(c->ctx);
+	if (signer_fpr == NULL)
+		return 0;
+	e = gpgme_get_key(c->keyctx, signer_fpr, &key, 1);
+	if (e != 0 || key == NULL)
+		return error_set(err, "gpg: no secret key %s to sign with: %s",
+		    signer_fpr, e != 0 ? gpgme_strerror(e) : "not found");
+	e = gpgme_signers_add(c->ctx, key);
+	gpgme_key_unref(key);
+	if (e != 0)
+		return error_set(err, "gpg: cannot sign with %s: %s", signer_fpr,
+		    gpgme_strerror(e));
+	return 0;
+}
+
+int
+crypto_encrypt_sign(struct crypto *c, const char *const *recipients,
+    const char *signer_fpr, const char *data, size_t len, GByteArray **out,
+    struct error *err)
+{
+	GPtrArray *keys = g_ptr_array_new_with_free_func((GDestroyNotify)gpgme_key_unref);
+	gpgme_data_t in = NULL, cipher = NULL;
+	gpgme_encrypt_result_t er;
+	gpgme_error_t e;
+	int rc = -1;
+
+	if (recipients == NULL || recipients[0] == NULL) {
+		g_ptr_array_unref(keys);
+		return error_set(err, "cannot encrypt: no recipient keys");
+	}
+	for (size_t i = 0; recipients[i] != NULL; i++) {
+		gpgme_key_t k = NULL;
+
+		e = gpgme_get_key(c->keyctx, recipients[i], &k, 0);
+		if (e != 0 || k == NULL) {
+			error_set(err, "cannot encrypt: key %s: %s", recipients[i],
+			    e != 0 ? gpgme_strerror(e) : "not found");
+			goto out;
+		}
+		g_ptr_array_add(keys, k);
+	}
+	g_ptr_array_add(keys, NULL);
+	if (signer_set(c, signer_fpr, err) != 0 ||
+	    mem_data_new(data, len, &in, err) != 0)
+		goto out;
+	if ((e = gpgme_data_new(&cipher)) != 0) {
+		error_set(err, "gpgme: cannot create an output buffer: %s", gpgme_strerror(e));
+		goto out;
+	}
+	if (signer_fpr != NULL)
+		e = gpgme_op_encrypt_sign(c->ctx, (gpgme_key_t *)keys->pdata,
+		    GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+	else
+		e = gpgme_op_encrypt(c->ctx, (gpgme_key_t *)keys->pdata,
+		    GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+	er = gpgme_op_encrypt_result(c->ctx);
+	if (e != 0 || (er != NULL && er->invalid_recipients != NULL)) {
+		if (er != NULL && er->invalid_recipients != NULL)
+			error_set(err, "cannot encrypt to %s: %s",
+			    er->invalid_recipients->fpr ? er->invalid_recipients->fpr : "?",
+			    gpgme_strerror(er->invalid_recipients->reason));
+		else
+			error_set(err, "cannot %s: gpg: %s",
+			    signer_fpr != NULL ? "encrypt and sign" : "encrypt",
+			    gpgme_strerror(e));
+		goto out;
+	}
+	if (signer_fpr != NULL) {
+		gpgme_sign_result_t sr = gpgme_op_sign_result(c->ctx);
+
+		if (sr == NULL || sr->signatures == NULL || sr->invalid_signers != NULL) {
+			error_set(err, "cannot sign with %s: gpg made no signature", signer_fpr);
+			goto out;
+		}
+	}
+	*out = data_take(cipher);
+	cipher = NULL;
+	rc = 0;
+out:
+	gpgme_signers_clear(c->ctx);
+	if (in != NULL)
+		gpgme_data_release(in);
+	if (cipher != NULL)
+		gpgme_data_release(cipher);
+	g_ptr_array_unref(keys);
+	return rc;
+}
+
+int
+crypto_sign_detached(struct crypto *c, const char *signer_fpr,
+    const char *data, size_t len, GByteArray **sig, char **micalg,
+    struct error *err)
+{
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_sign_result_t sr;
+	gpgme_error_t e;
+	const char *hash;
+	int rc = -1;
+
+	if (signer_fpr == NULL)
+		return error_set(err, "cannot sign: no signing key");
+	if (signer_set(c, signer_fpr, err) != 0 ||
+	    mem_data_new(data, len, &in, err) != 0)
+		goto done;
+	if ((e = gpgme_data_new(&out)) != 0) {
+		error_set(err, "gpgme: cannot create an output buffer: %s", gpgme_strerror(e));
+		goto done;
+	}
+	e = gpgme_op_sign(c->ctx, in, out, GPGME_SIG_MODE_DETACH);
+	sr = gpgme_op_sign_result(c->ctx);
+	if (e != 0 || sr == NULL || sr->signatures == NULL || sr->invalid_signers != NULL) {
+		error_set(err, "cannot sign with %s: gpg: %s", signer_fpr,
+		    e != 0 ? gpgme_strerror(e) : "no signature made");
+		goto done;
+	}
+	hash = gpgme_hash_algo_name(sr->signatures->hash_algo);
+	if (hash == NULL) {
+		error_set(err, "cannot sign with %s: unknown hash algorithm %d",
+		    signer_fpr, (int)sr->signatures->hash_algo);
+		goto done;
+	}
+	*micalg = g_ascii_strdown(hash, -1);
+	{
+		char *m = g_strdup_printf("pgp-%s", *micalg);
+
+		g_free(*micalg);
+		*micalg = m;
+	}
+	*sig = data_take(out);
+	out = NULL;
+	rc = 0;
+done:
+	gpgme_signers_clear(c->ctx);
+	if (in != NULL)
+		gpgme_data_release(in);
+	if (out != NULL)
+		gpgme_data_release(out);
+	return rc;
+}

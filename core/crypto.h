@@ -103,4 +103,82 @@ int crypto_verify_detached(struct crypto *c, const char *data, size_t len,
 int crypto_verify_clearsigned(struct crypto *c, const char *data, size_t len,
     GByteArray **plain, GPtrArray *sigs, struct error *err);
 
+/*
+ * Keys for sending: what a recipient's or the team's key lookup found.
+ * X(enum, the word the plan shows)
+ */
+#define EMB_KEY_PROBLEMS(X)                          \
+	X(KEY_OK, "usable")                          \
+	X(KEY_MISSING, "missing")                    \
+	X(KEY_EXPIRED, "expired")                    \
+	X(KEY_REVOKED, "revoked")                    \
+	X(KEY_DISABLED, "disabled")                  \
+	X(KEY_INVALID, "invalid")                    \
+	X(KEY_CANNOT_ENCRYPT, "cannot encrypt")      \
+	X(KEY_CANNOT_SIGN, "cannot sign")            \
+	X(KEY_NO_SECRET, "no secret key")            \
+	X(KEY_NOT_PINNED, "not the key that signed the reporter's mail")
+
+enum key_problem {
+#define X(e, n) e,
+	EMB_KEY_PROBLEMS(X)
+#undef X
+};
+const char *key_problem_name(enum key_problem p);
+
+struct crypto_key_choice {
+	enum key_problem problem; /* KEY_OK when FPR names a usable key */
+	char *fpr;  /* the chosen key (upper-case primary fingerprint); for a problem, the key it concerns or NULL */
+	char *uid;  /* the user id that matched (untrusted text: sanitise before display) */
+};
+void crypto_key_choice_clear(struct crypto_key_choice *k);
+
+/*
+ * The public key to encrypt to for ADDR: only keys with a valid user id whose
+ * e-mail is exactly ADDR (case-insensitive) count, and only a key that is
+ * not revoked, expired, disabled or invalid and has a usable encryption
+ * subkey.  When PINNED_FPR is not NULL (the key that signed this
+ * correspondent's mail in the case), only that key may be chosen.  OUT gets
+ * the first usable key, else the problem of the best candidate (missing when
+ * there is none).  Returns -1 only when gpg itself fails.
+ */
+int crypto_key_for_address(struct crypto *c, const char *addr,
+    const char *pinned_fpr, struct crypto_key_choice *out, struct error *err);
+
+/*
+ * The signing key FPR: it must be in the keyring with its secret part, not
+ * revoked, expired, disabled or invalid, and able to sign.  OUT->uid is the
+ * key's first valid user id.  Returns -1 only when gpg itself fails.
+ */
+int crypto_signing_key(struct crypto *c, const char *fpr,
+    struct crypto_key_choice *out, struct error *err);
+
+/*
+ * The key FPR itself, for encrypting to it (ENCRYPT) or, without, only that
+ * it is in the public keyring and not revoked, expired, disabled or invalid.
+ * Returns -1 only when gpg itself fails.
+ */
+int crypto_key_by_fpr(struct crypto *c, const char *fpr, bool encrypt,
+    struct crypto_key_choice *out, struct error *err);
+
+/*
+ * Signs DATA with SIGNER_FPR and encrypts it to RECIPIENTS (NULL-terminated
+ * fingerprints) in one pass, armoured, into *OUT (g_byte_array_unref).
+ * Encryption trusts the recipient keys as given (GPGME_ENCRYPT_ALWAYS_TRUST):
+ * callers pass only keys chosen by crypto_key_for_address or the team's own.
+ * SIGNER_FPR NULL encrypts without signing.
+ */
+int crypto_encrypt_sign(struct crypto *c, const char *const *recipients,
+    const char *signer_fpr, const char *data, size_t len, GByteArray **out,
+    struct error *err);
+
+/*
+ * A detached, armoured signature by SIGNER_FPR over DATA into *SIG
+ * (g_byte_array_unref); *MICALG (g_free) is the RFC 3156 micalg value of the
+ * hash used ("pgp-sha256").
+ */
+int crypto_sign_detached(struct crypto *c, const char *signer_fpr,
+    const char *data, size_t len, GByteArray **sig, char **micalg,
+    struct error *err);
+
 #endif
