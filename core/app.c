@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/mime.h"
+#include "core/sync.h"
 
 static void
 app_warn(void *arg, const char *msg)
@@ -37,6 +38,8 @@ app_open(const char *config_path, struct app **out, struct error *err)
 	}
 	if (store_open(app->cfg->store_path, &app->st, err) != 0)
 		goto fail;
+	if (sync_setup(app, err) != 0)
+		goto fail;
 	*out = app;
 	return 0;
 fail:
@@ -53,8 +56,11 @@ app_close(struct app *app)
 		crypto_free(app->crypto);
 	if (app->mail != NULL)
 		mail_close(app->mail);
-	if (app->st != NULL)
+	if (app->st != NULL) {
+		store_set_event_hook(app->st, NULL, NULL);
 		store_close(app->st);
+	}
+	sync_free(app->sync);
 	config_free(app->cfg);
 	g_ptr_array_unref(app->warnings);
 	g_free(app);
@@ -82,8 +88,10 @@ app_refresh(struct app *app, struct error *err)
 			    "auto or false (notmuch config set index.decrypt auto)"));
 	} else if (mail_reopen(app->mail, err) != 0)
 		return -1;
-	return mail_refresh(app->mail, app->st, app->cfg, false, app->now,
-	    NULL, err);
+	if (mail_refresh(app->mail, app->st, app->cfg, false, app->now,
+	    NULL, err) != 0)
+		return -1;
+	return sync_refresh(app, err);
 }
 
 int
@@ -91,7 +99,14 @@ app_open_crypto(struct app *app, struct error *err)
 {
 	if (app->crypto != NULL)
 		return 0;
-	return crypto_new(NULL, NULL, &app->crypto, err);
+	return crypto_new(app->pass_cb, app->pass_arg, &app->crypto, err);
+}
+
+void
+app_set_passphrase_fn(struct app *app, crypto_passphrase_fn fn, void *arg)
+{
+	app->pass_cb = fn;
+	app->pass_arg = arg;
 }
 
 void

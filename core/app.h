@@ -14,7 +14,8 @@
 #include "core/policy.h"
 #include "core/store.h"
 
-struct crypto;
+#include "core/crypto.h"
+struct sync;
 
 /*
  * Everything a command or the TUI works with, passed down explicitly (no
@@ -25,8 +26,11 @@ struct app {
 	struct store *st;
 	struct mail *mail;     /* NULL until app_open_mail */
 	struct crypto *crypto; /* NULL until app_open_crypto */
+	crypto_passphrase_fn pass_cb; /* asks for passphrases (loopback pinentry); NULL: gpg-agent's pinentry */
+	void *pass_arg;
 	time_t now;            /* the clock, read once at open and by app_tick */
 	GPtrArray *warnings;   /* char *: config warnings and similar, for the front end to show */
+	struct sync *sync;     /* team sync (core/sync.h); NULL with [team] sync = off */
 };
 
 /* Loads the config (CONFIG_PATH from --config, may be NULL), reads the clock, opens the store. */
@@ -36,11 +40,21 @@ void app_close(struct app *app);
 /* Re-reads the clock (EMBARGO_NOW or the real time). */
 int app_tick(struct app *app, struct error *err);
 
-/* Opens notmuch and brings the store's cases up to date with the mail (incremental). */
+/*
+ * Opens notmuch and brings the store's cases up to date with the mail
+ * (incremental); with [team] sync = mail, then imports new event mails and
+ * retries event mails not sent yet (core/sync.h; problems are warnings).
+ */
 int app_refresh(struct app *app, struct error *err);
 
 /* Opens the gpgme context (lazily: only commands that decrypt need it). */
 int app_open_crypto(struct app *app, struct error *err);
+
+/*
+ * Makes passphrase requests go to FN (the interface's own masked prompt, for
+ * SSH sessions without a pinentry window).  Call before app_open_crypto.
+ */
+void app_set_passphrase_fn(struct app *app, crypto_passphrase_fn fn, void *arg);
 
 /* A case as the front ends show it: the store's record and its deadlines now. */
 struct case_view {

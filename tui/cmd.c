@@ -14,6 +14,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_due_entry,
 	&cmd_set_entry,
 	&cmd_note_entry,
+	&cmd_reply_entry,
+	&cmd_demo_entry,
 	NULL,
 };
 

@@ -30,6 +30,8 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_due_entry;
 extern const struct cmd_entry cmd_set_entry;
 extern const struct cmd_entry cmd_note_entry;
+extern const struct cmd_entry cmd_reply_entry;
+extern const struct cmd_entry cmd_demo_entry;
 
 /* The table, NULL-terminated, in the order --help lists them. */
 extern const struct cmd_entry *const cmd_table[];

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include "core/config.h"
+#include "keys/keymap.h"
 #include "tui/cmd.h"
+#include "tui/tui.h"
 
 static void
 usage(FILE *fp)
@@ -16,6 +18,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: embargo [--config FILE] [COMMAND [ARGS]]\n"
 	    "\n"
+	    "Without a command, embargo opens its interactive interface.\n"
 	    "Track vulnerability reports that arrive by mail: a case per notmuch\n"
 	    "thread, with the deadlines the disclosure policy promises.\n"
 	    "\n"
@@ -29,6 +32,7 @@ usage(FILE *fp)
 	    "  --config FILE  the config file (default $EMBARGO_CONFIG, then\n"
 	    "                 $XDG_CONFIG_HOME/embargo/config)\n"
 	    "  --help         this help\n"
+	    "  --help-keys    the default key bindings of the interface\n"
 	    "  --help-config-keys\n"
 	    "                 every config key, as group.key, one a line\n"
 	    "  --version      the version\n"
@@ -88,6 +92,17 @@ main(int argc, char **argv)
 			for (size_t k = 0; k < n; k++)
 				printf("%s.%s\n", keys[k].group, keys[k].key);
 			return EXIT_OK;
+		} else if (strcmp(a, "--help-keys") == 0 ||
+		    strcmp(a, "--help-keys=text") == 0 ||
+		    strcmp(a, "--help-keys=mdoc") == 0) {
+			struct keymap *km = keymap_new();
+
+			if (strcmp(a, "--help-keys=mdoc") == 0)
+				keymap_print_mdoc(stdout, km);
+			else
+				keymap_print_text(stdout, km);
+			keymap_free(km);
+			return EXIT_OK;
 		} else if (strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "embargo: --config needs a file name\n");
@@ -106,11 +121,8 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (i >= argc) {
-		fprintf(stderr, "embargo: the interactive interface is not in this "
-		    "build yet; use a command (embargo --help lists them)\n");
-		return EXIT_FAIL;
-	}
+	if (i >= argc)
+		return tui_run(&g);
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
 		if (strcmp((*c)->name, argv[i]) == 0)
 			return (*c)->exec(&g, argc - i, argv + i);

@@ -28,4 +28,17 @@ for key in $("$EMBARGO_BIN" --help-config-keys); do
 	fi
 done
 
+# The KEY BINDINGS section is exactly what the key table generates.
+want=$("$EMBARGO_BIN" --help-keys=mdoc)
+have=$(awk '/^\.\\" BEGIN KEYS/ {on = 1; next} /^\.\\" END KEYS/ {on = 0} on' "$top_srcdir/man/embargo.1")
+is "embargo(1) KEY BINDINGS match the key table (run tools/update-man-keys)" "$have" "$want"
+# ... and every action of the table is in it, with its keys.
+for action in $("$EMBARGO_BIN" --help-keys | awk '/^  [a-z]/ {print $1}' | sort -u); do
+	if grep -q "^\.It Ic $action\( \|$\)" "$top_srcdir/man/embargo.1"; then
+		ok "embargo(1) documents the $action action"
+	else
+		not_ok "embargo(1) documents the $action action"
+	fi
+done
+
 done_testing
