@@ -838,6 +838,55 @@ add_mailboxes(GMimeMessage *m, GMimeAddressType type, GPtrArray *list)
 	}
 }
 
+/* The RFC 3156 multipart/encrypted carrying the armoured CRYPT. */
+static GMimeMultipart *
+encrypted_multipart(const GByteArray *crypt)
+{
+	GMimePart *ver = leaf_part("application", "pgp-encrypted", "Version: 1\n", 11,
+	    NULL, "PGP/MIME version identification");
+	GMimePart *enc = leaf_part("application", "octet-stream",
+	    (const char *)crypt->data, crypt->len, "encrypted.asc",
+	    "OpenPGP encrypted message");
+	GMimeMultipart *mp = g_mime_multipart_new_with_subtype("encrypted");
+
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mp), "protocol",
+	    "application/pgp-encrypted");
+	g_mime_multipart_add(mp, GMIME_OBJECT(ver));
+	g_mime_multipart_add(mp, GMIME_OBJECT(enc));
+	g_object_unref(ver);
+	g_object_unref(enc);
+	return mp;
+}
+
+GMimeObject *
+compose_encrypt_entity(struct app *app, GMimeObject *entity,
+    const char *const *recipients, const char *signer_fpr, struct error *err)
+{
+	GMimeFormatOptions *fo;
+	GByteArray *canon, *crypt = NULL;
+	char *text;
+	int rc;
+
+	if (app_open_crypto(app, err) != 0)
+		return NULL;
+	gmime_init_once();
+	fo = unix_format();
+	text = g_mime_object_to_string(entity, fo);
+	g_mime_format_options_free(fo);
+	canon = crlf(text, strlen(text));
+	wipe_free(text);
+	rc = crypto_encrypt_sign(app->crypto, recipients, signer_fpr,
+	    (const char *)canon->data, canon->len, &crypt, err);
+	if (canon->len > 0)
+		explicit_bzero(canon->data, canon->len);
+	g_byte_array_unref(canon);
+	if (rc != 0)
+		return NULL;
+	entity = GMIME_OBJECT(encrypted_multipart(crypt));
+	g_byte_array_unref(crypt);
+	return entity;
+}
+
 static char *
 new_msgid(const struct config *cfg)
 {
@@ -847,6 +896,12 @@ new_msgid(const struct config *cfg)
 	store_uuid_new(uuid);
 	return g_strdup_printf("embargo.%s@%s", uuid,
 	    at != NULL && msgid_ok(at + 1) ? at + 1 : "localhost");
+}
+
+char *
+compose_new_msgid(const struct config *cfg)
+{
+	return new_msgid(cfg);
 }
 
 int
@@ -888,21 +943,8 @@ compose_build(struct app *app, const struct compose_draft *d,
 		rc = crypto_encrypt_sign(app->crypto, (const char *const *)fprs->pdata,
 		    plan->signer.fpr, (const char *)canon->data, canon->len, &crypt, err);
 		g_ptr_array_unref(fprs);
-		if (rc == 0) {
-			GMimePart *ver = leaf_part("application", "pgp-encrypted", "Version: 1\n", 11,
-			    NULL, "PGP/MIME version identification");
-			GMimePart *enc = leaf_part("application", "octet-stream",
-			    (const char *)crypt->data, crypt->len, "encrypted.asc",
-			    "OpenPGP encrypted message");
-
-			mp = g_mime_multipart_new_with_subtype("encrypted");
-			g_mime_object_set_content_type_parameter(GMIME_OBJECT(mp), "protocol",
-			    "application/pgp-encrypted");
-			g_mime_multipart_add(mp, GMIME_OBJECT(ver));
-			g_mime_multipart_add(mp, GMIME_OBJECT(enc));
-			g_object_unref(ver);
-			g_object_unref(enc);
-		}
+		if (rc == 0)
+			mp = encrypted_multipart(crypt);
 	} else {
 		char *micalg = NULL;
 
@@ -1114,8 +1156,8 @@ fail:
 	return -1;
 }
 
-static int
-run_sendmail(const char *cmd, GByteArray *msg, struct error *err)
+int
+compose_sendmail(const char *cmd, GByteArray *msg, struct error *err)
 {
 	GString *out = g_string_new(NULL);
 	bool short_write;
@@ -1163,9 +1205,8 @@ folder_ok(const char *f)
 	return ok;
 }
 
-/* Delivers MSG into the maildir cfg->sent_folder (tmp/, then cur/ flagged seen). *PATH (g_free). */
-static int
-save_sent(struct app *app, GByteArray *msg, char **path, struct error *err)
+int
+compose_save_sent(struct app *app, GByteArray *msg, char **path, struct error *err)
 {
 	const char *root;
 	char *dir, *sub, *tmp = NULL, *cur = NULL, *host, uuid[37];
@@ -1278,7 +1319,7 @@ compose_send(struct app *app, const struct case_view *cv,
 		return -1;
 	}
 	compose_plan_free(plan);
-	if (run_sendmail(app->cfg->sendmail, msg, err) != 0) {
+	if (compose_sendmail(app->cfg->sendmail, msg, err) != 0) {
 		g_byte_array_unref(msg);
 		g_free(msgid);
 		return -1;
@@ -1288,7 +1329,7 @@ compose_send(struct app *app, const struct case_view *cv,
 	sent = g_new0(struct compose_sent, 1);
 	sent->msgid = msgid;
 	sent->warnings = g_ptr_array_new_with_free_func(g_free);
-	if (save_sent(app, msg, &sent->path, &w) != 0)
+	if (compose_save_sent(app, msg, &sent->path, &w) != 0)
 		g_ptr_array_add(sent->warnings, g_strdup_printf("sent, but no copy was saved: %s",
 		    w.msg));
 	else if (mail_index_file(app->cfg, sent->path, tags, INDEX_TIMEOUT_MS, &w) != 0)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "core/app.h"
 #include "core/crypto.h"
@@ -121,5 +122,32 @@ void compose_sent_free(struct compose_sent *s);
 int compose_send(struct app *app, const struct case_view *cv,
     const struct compose_draft *d, GPtrArray *thread,
     struct compose_sent **out, struct error *err);
+
+/* Building blocks of a send, shared with team sync (core/sync.c). */
+
+/*
+ * ENTITY (a whole MIME entity) serialised with CRLF line ends, signed by
+ * SIGNER_FPR and encrypted to RECIPIENTS (NULL-terminated fingerprints) in
+ * one pass, as the RFC 3156 multipart/encrypted carrying it (a new object,
+ * g_object_unref); NULL with ERR when gpg fails.
+ */
+GMimeObject *compose_encrypt_entity(struct app *app, GMimeObject *entity,
+    const char *const *recipients, const char *signer_fpr, struct error *err);
+
+/* A new Message-ID (without <>) on the team's domain (g_free). */
+char *compose_new_msgid(const struct config *cfg);
+
+/*
+ * Runs CMD with /bin/sh -c, MSG on its standard input; -1 with the exit
+ * status and the first lines of its output when it fails ("not sent: ...").
+ */
+int compose_sendmail(const char *cmd, GByteArray *msg, struct error *err);
+
+/*
+ * Delivers MSG into the maildir [mail] sent_folder under the mail root
+ * (tmp/, then cur/ flagged seen), not indexed yet.  *PATH (g_free).
+ */
+int compose_save_sent(struct app *app, GByteArray *msg, char **path,
+    struct error *err);
 
 #endif

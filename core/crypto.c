@@ -896,6 +896,62 @@ crypto_signing_key(struct crypto *c, const char *fpr,
 }
 
 int
+crypto_signing_key_for_address(struct crypto *c, const char *addr,
+    struct crypto_key_choice *out, struct error *err)
+{
+	struct crypto_key_choice best = { .problem = KEY_NO_SECRET };
+	gpgme_error_t e;
+	gpgme_key_t key;
+	char *pattern;
+
+	memset(out, 0, sizeof *out);
+	if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
+		return error_set(err, "cannot look up a signing key: \"%s\" is not an address",
+		    addr != NULL ? addr : "");
+	pattern = g_strdup_printf("<%s>", addr);
+	e = gpgme_op_keylist_start(c->keyctx, pattern, 1);
+	g_free(pattern);
+	if (e != 0)
+		return error_set(err, "gpg: cannot list secret keys for %s: %s", addr,
+		    gpgme_strerror(e));
+	while ((e = gpgme_op_keylist_next(c->keyctx, &key)) == 0) {
+		gpgme_user_id_t match = NULL;
+		enum key_problem p;
+
+		/* The exact e-mail, on a user id that is neither revoked nor invalid. */
+		for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
+			if (u->email != NULL && g_ascii_strcasecmp(u->email, addr) == 0 &&
+			    !u->revoked && !u->invalid) {
+				match = u;
+				break;
+			}
+		}
+		if (match == NULL) {
+			gpgme_key_unref(key);
+			continue;
+		}
+		p = key_problem_of(key, false);
+		if (p == KEY_OK || best.fpr == NULL) {
+			crypto_key_choice_clear(&best);
+			best.problem = p;
+			best.fpr = key_fpr_upper(key);
+			best.uid = g_strdup(match->uid != NULL ? match->uid : addr);
+		}
+		gpgme_key_unref(key);
+		if (best.problem == KEY_OK)
+			break;
+	}
+	gpgme_op_keylist_end(c->keyctx);
+	if (e != 0 && gpgme_err_code(e) != GPG_ERR_EOF) {
+		crypto_key_choice_clear(&best);
+		return error_set(err, "gpg: cannot list secret keys for %s: %s", addr,
+		    gpgme_strerror(e));
+	}
+	*out = best;
+	return 0;
+}
+
+int
 crypto_key_by_fpr(struct crypto *c, const char *fpr, bool encrypt,
     struct crypto_key_choice *out, struct error *err)
 {

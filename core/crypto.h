@@ -154,6 +154,15 @@ int crypto_signing_key(struct crypto *c, const char *fpr,
     struct crypto_key_choice *out, struct error *err);
 
 /*
+ * The handler's own signing key for ADDR: a key with its secret part in the
+ * keyring and a user id (not revoked or invalid) whose e-mail is exactly
+ * ADDR; the first one that can sign, else the problem of the first found
+ * (KEY_NO_SECRET when there is none).  Returns -1 only when gpg fails.
+ */
+int crypto_signing_key_for_address(struct crypto *c, const char *addr,
+    struct crypto_key_choice *out, struct error *err);
+
+/*
  * The key FPR itself, for encrypting to it (ENCRYPT) or, without, only that
  * it is in the public keyring and not revoked, expired, disabled or invalid.
  * Returns -1 only when gpg itself fails.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <inttypes.h>
 #include <notmuch.h>
 
 #include "core/mail.h"
@@ -23,7 +24,7 @@
  * Bumped whenever the way facts are derived changes: a store written by an
  * older derivation is then rescanned in full on the next refresh.
  */
-#define MAIL_FACTS_VERSION "1"
+#define MAIL_FACTS_VERSION "2"
 
 /* Limits on reading a message file ourselves (headers, inline PGP scan). */
 #define MAIL_HEADER_MAX (1024 * 1024)
@@ -358,6 +359,7 @@ struct msgfile {
 	GByteArray *buf;   /* what was read so far */
 	size_t body;       /* offset of the body in buf */
 	char *from, *to, *cc, *reply_to;
+	char *event;       /* X-Embargo-Event (team sync's event mail), NULL when absent */
 };
 
 static void
@@ -371,6 +373,7 @@ msgfile_close(struct msgfile *mf)
 	g_free(mf->to);
 	g_free(mf->cc);
 	g_free(mf->reply_to);
+	g_free(mf->event);
 	memset(mf, 0, sizeof *mf);
 	mf->fd = -1;
 }
@@ -460,6 +463,8 @@ headers_parse(struct msgfile *mf, const char *text, size_t len)
 			header_add(&mf->cc, colon + 1, true);
 		else if (g_ascii_strcasecmp(name, "reply-to") == 0)
 			header_add(&mf->reply_to, colon + 1, false);
+		else if (g_ascii_strcasecmp(name, MAIL_EVENT_HEADER) == 0)
+			header_add(&mf->event, colon + 1, false);
 		g_free(name);
 	}
 	g_string_free(line, TRUE);
@@ -917,15 +922,10 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		}
 		date = notmuch_message_get_date(msg);
 		if (f.message_count++ == 0) {
-			const char *subject = notmuch_message_get_header(msg, "subject");
 			const char *tid = notmuch_message_get_thread_id(msg);
 
 			f.thread = g_strdup(tid != NULL ? tid : thread_id);
-			f.report_msgid = g_strdup(id);
-			f.subject = g_strdup(subject != NULL ? subject : "");
 		}
-		if (date > f.last_message_at)
-			f.last_message_at = date;
 
 		/* The raw From from the file, where encoded words cannot pose as addresses. */
 		fn = notmuch_message_get_filename(msg);
@@ -942,6 +942,26 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		have_file = msgfile_open(&mf, fn);
 		from = mail_addr_parse(have_file && mf.from != NULL ? mf.from : cached_from);
 		team = from != NULL && config_is_team_address(cfg, from->addr);
+
+		/*
+		 * A handler's event mail (team sync) is addressed to the team, not
+		 * a reply to anyone: it is counted (the thread's size) and nothing
+		 * else, so it neither meets a deadline nor stands in for a report.
+		 */
+		if (team && have_file && mf.event != NULL) {
+			mail_addr_free(from);
+			msgfile_close(&mf);
+			notmuch_message_destroy(msg);
+			continue;
+		}
+		if (f.report_msgid == NULL) {
+			const char *subject = notmuch_message_get_header(msg, "subject");
+
+			f.report_msgid = g_strdup(id);
+			f.subject = g_strdup(subject != NULL ? subject : "");
+		}
+		if (date > f.last_message_at)
+			f.last_message_at = date;
 
 		if (!team && !have_reporter) {
 			struct mail_addr *named = mail_addr_parse(cached_from);
@@ -1238,6 +1258,11 @@ refresh_thread(struct refresh *r, const char *t, struct error *err)
 
 	if (thread_facts(r->m, r->cfg, t, &f, err) < 0)
 		return -1;
+	if (f.report_msgid == NULL) {
+		/* Only event mails (their report not here yet): not a case. */
+		mail_facts_clear(&f);
+		return 0;
+	}
 	if (store_case_ensure(r->st, f.report_msgid, f.thread, author, r->now,
 	    &id, NULL, err) < 0) {
 		mail_facts_clear(&f);
@@ -1424,6 +1449,32 @@ mail_message_free(struct mail_message *mm)
 	g_free(mm);
 }
 
+/* What notmuch knows of MSG, or NULL on a Xapian exception. */
+static struct mail_message *
+message_new(notmuch_message_t *msg)
+{
+	struct mail_message *mm;
+	notmuch_tags_t *tags;
+	GPtrArray *tv;
+	const char *id, *fn;
+
+	id = notmuch_message_get_message_id(msg);
+	fn = notmuch_message_get_filename(msg);
+	tags = notmuch_message_get_tags(msg);
+	if (id == NULL || fn == NULL || tags == NULL)
+		return NULL;
+	mm = g_new0(struct mail_message, 1);
+	mm->msgid = g_strdup(id);
+	mm->path = g_strdup(fn);
+	mm->date = notmuch_message_get_date(msg);
+	tv = g_ptr_array_new();
+	for (; notmuch_tags_valid(tags); notmuch_tags_move_to_next(tags))
+		g_ptr_array_add(tv, g_strdup(notmuch_tags_get(tags)));
+	g_ptr_array_add(tv, NULL);
+	mm->tags = (char **)g_ptr_array_free(tv, FALSE);
+	return mm;
+}
+
 static int
 thread_messages(struct mail *m, const char *thread_id, GPtrArray **out,
     struct error *err)
@@ -1442,15 +1493,9 @@ thread_messages(struct mail *m, const char *thread_id, GPtrArray **out,
 	list = g_ptr_array_new_with_free_func((GDestroyNotify)mail_message_free);
 	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
 		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		struct mail_message *mm;
-		notmuch_tags_t *tags;
-		GPtrArray *tv;
-		const char *id, *fn;
+		struct mail_message *mm = msg != NULL ? message_new(msg) : NULL;
 
-		id = msg != NULL ? notmuch_message_get_message_id(msg) : NULL;
-		fn = msg != NULL ? notmuch_message_get_filename(msg) : NULL;
-		tags = msg != NULL ? notmuch_message_get_tags(msg) : NULL;
-		if (id == NULL || fn == NULL || tags == NULL) {
+		if (mm == NULL) {
 			if (msg != NULL)
 				notmuch_message_destroy(msg);
 			g_ptr_array_free(list, TRUE);
@@ -1459,15 +1504,6 @@ thread_messages(struct mail *m, const char *thread_id, GPtrArray **out,
 			g_free(qs);
 			return -1;
 		}
-		mm = g_new0(struct mail_message, 1);
-		mm->msgid = g_strdup(id);
-		mm->path = g_strdup(fn);
-		mm->date = notmuch_message_get_date(msg);
-		tv = g_ptr_array_new();
-		for (; notmuch_tags_valid(tags); notmuch_tags_move_to_next(tags))
-			g_ptr_array_add(tv, g_strdup(notmuch_tags_get(tags)));
-		g_ptr_array_add(tv, NULL);
-		mm->tags = (char **)g_ptr_array_free(tv, FALSE);
 		g_ptr_array_add(list, mm);
 		notmuch_message_destroy(msg);
 	}
@@ -1588,6 +1624,88 @@ mail_search_threads(struct mail *m, const struct config *cfg,
 	if (query != NULL && query_check(query, err) < 0)
 		return -1;
 	return MAIL_RETRY(m, err, search_threads(m, cfg, query, out, err));
+}
+
+/* ---- Changed messages (team sync) ------------------------------------------- */
+
+static int
+messages_changed(struct mail *m, const char *query, const char *uuid,
+    uint64_t since, GPtrArray **out, char **new_uuid, uint64_t *rev,
+    struct error *err)
+{
+	notmuch_query_t *q;
+	notmuch_messages_t *msgs;
+	const char *now_uuid = NULL;
+	unsigned long r;
+	GPtrArray *list;
+	char *qs;
+
+	r = notmuch_database_get_revision(m->db, &now_uuid);
+	if (now_uuid == NULL)
+		return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, "revision");
+	list = g_ptr_array_new_with_free_func((GDestroyNotify)mail_message_free);
+	if (uuid != NULL && strcmp(uuid, now_uuid) == 0 && since <= r) {
+		if (since == r)
+			goto done;
+		qs = g_strdup_printf("lastmod:%" PRIu64 "..%lu and (%s)", since + 1, r,
+		    query);
+	} else
+		qs = g_strdup_printf("(%s)", query);
+	if (query_messages(m, qs, false, NOTMUCH_SORT_OLDEST_FIRST, &q, &msgs, err) < 0) {
+		g_ptr_array_free(list, TRUE);
+		g_free(qs);
+		return -1;
+	}
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+		notmuch_message_t *msg = notmuch_messages_get(msgs);
+		struct mail_message *mm = msg != NULL ? message_new(msg) : NULL;
+
+		if (mm == NULL) {
+			if (msg != NULL)
+				notmuch_message_destroy(msg);
+			g_ptr_array_free(list, TRUE);
+			notmuch_query_destroy(q);
+			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+			g_free(qs);
+			return -1;
+		}
+		g_ptr_array_add(list, mm);
+		notmuch_message_destroy(msg);
+	}
+	notmuch_query_destroy(q);
+	g_free(qs);
+done:
+	*out = list;
+	*new_uuid = g_strdup(now_uuid);
+	*rev = r;
+	return 0;
+}
+
+int
+mail_messages_changed(struct mail *m, const char *query, const char *uuid,
+    uint64_t since, GPtrArray **out, char **new_uuid, uint64_t *rev,
+    struct error *err)
+{
+	if (query == NULL || *query == '\0')
+		query = "*";
+	else if (query_check(query, err) < 0)
+		return -1;
+	return MAIL_RETRY(m, err, messages_changed(m, query, uuid, since, out,
+	    new_uuid, rev, err));
+}
+
+char *
+mail_file_event_header(const char *path)
+{
+	struct msgfile mf;
+	char *v = NULL;
+
+	if (!msgfile_open(&mf, path))
+		return NULL;
+	if (mf.event != NULL)
+		v = g_strdup(g_strstrip(mf.event));
+	msgfile_close(&mf);
+	return v;
 }
 
 /* ---- Indexing a file ------------------------------------------------------------ */

@@ -51,7 +51,17 @@ const char *mail_root(struct mail *m);
 int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err);
 
-/* Derives the facts of one thread (exposed for tests and the benchmark). */
+/*
+ * The header that marks a handler's event mail (core/sync.c).  Such a mail
+ * from the team or a handler counts in the thread's message_count and is
+ * otherwise left out of its facts: it is no team reply and no report.
+ */
+#define MAIL_EVENT_HEADER "X-Embargo-Event"
+
+/*
+ * Derives the facts of one thread (exposed for tests and the benchmark).
+ * A thread holding only event mails gets report_msgid NULL: it is no case.
+ */
 int mail_thread_facts(struct mail *m, const struct config *cfg,
     const char *thread_id, struct mail_facts *out, struct error *err);
 
@@ -67,6 +77,25 @@ void mail_message_free(struct mail_message *mm);
 /* The messages of THREAD_ID, oldest first (GPtrArray of struct mail_message *). */
 int mail_thread_messages(struct mail *m, const char *thread_id,
     GPtrArray **out, struct error *err);
+
+/*
+ * The messages matching QUERY (notmuch syntax, "" for all; exclude tags not
+ * applied: the caller judges each message) added or changed after revision
+ * SINCE of the database whose uuid is UUID; every message matching QUERY
+ * when UUID is NULL or names another database (rebuilt).  GPtrArray of
+ * struct mail_message *, oldest first.  *NEW_UUID (g_free) and *REV name
+ * the snapshot read, to pass back next time.
+ */
+int mail_messages_changed(struct mail *m, const char *query, const char *uuid,
+    uint64_t since, GPtrArray **out, char **new_uuid, uint64_t *rev,
+    struct error *err);
+
+/*
+ * The MAIL_EVENT_HEADER of the message file PATH, trimmed (untrusted text),
+ * read without a MIME parser; NULL when absent or the file cannot be read
+ * (g_free).
+ */
+char *mail_file_event_header(const char *path);
 
 /*
  * The thread ids matching QUERY AND cfg->query, newest first (for `/` in the

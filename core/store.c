@@ -112,6 +112,12 @@ static const char *const migrations[] = {
 	"  urgency TEXT NOT NULL,"
 	"  sent_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (case_id, kind, due, urgency));",
+	/* 1 -> 2: which events team sync has mailed or imported (core/sync.c). */
+	"CREATE TABLE sync_events ("
+	"  uuid TEXT PRIMARY KEY,"
+	"  how TEXT NOT NULL,"
+	"  msgid TEXT,"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
@@ -228,6 +234,10 @@ struct store {
 	char *path;
 	int depth; /* store_begin nesting: 0 = no transaction */
 	sqlite3_stmt *stmts[Q__COUNT];
+	store_event_hook_fn hook;  /* store_set_event_hook */
+	void *hook_arg;
+	bool appended;             /* the open transaction stored a new event */
+	bool in_hook;
 };
 
 static int
@@ -343,11 +353,13 @@ tx_rollback(struct store *st)
 	/* After some errors SQLite has already rolled everything back. */
 	if (sqlite3_get_autocommit(st->db)) {
 		st->depth = 0;
+		st->appended = false;
 		return;
 	}
-	if (st->depth == 0)
+	if (st->depth == 0) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	else
+		st->appended = false;
+	} else
 		sqlite3_exec(st->db,
 		    "ROLLBACK TO store_nested; RELEASE store_nested", NULL, NULL,
 		    NULL);
@@ -375,6 +387,15 @@ tx_commit(struct store *st, struct error *err)
 		return -1;
 	}
 	st->depth--;
+	if (st->depth == 0 && st->appended) {
+		st->appended = false;
+		/* Outside any transaction, once per commit; never re-entered. */
+		if (st->hook != NULL && !st->in_hook) {
+			st->in_hook = true;
+			st->hook(st->hook_arg, st);
+			st->in_hook = false;
+		}
+	}
 	return 0;
 }
 
@@ -975,6 +996,7 @@ store_append_event(struct store *st, struct store_event *ev,
 	}
 	if (append_locked(st, ev, field, err) != 0)
 		goto fail;
+	st->appended = true;
 	return tx_commit(st, err);
 
 fail:
@@ -1450,6 +1472,13 @@ void
 store_rollback(struct store *st)
 {
 	tx_rollback(st);
+}
+
+void
+store_set_event_hook(struct store *st, store_event_hook_fn fn, void *arg)
+{
+	st->hook = fn;
+	st->hook_arg = arg;
 }
 
 sqlite3 *

@@ -14,7 +14,7 @@
 struct store;
 
 /* The newest schema version (PRAGMA user_version) this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens (creating when absent, with its directory, mode 0600) and migrates
@@ -153,6 +153,17 @@ int store_meta_get(struct store *st, const char *key, char **value,
     struct error *err);
 int store_meta_set(struct store *st, const char *key, const char *value,
     struct error *err);
+
+/*
+ * Called once after each commit that stored at least one new event (an
+ * append on its own, or the outermost store_commit of a transaction that
+ * appended; not for duplicates or refused compare-and-sets), outside any
+ * transaction, so FN may use the store; appends FN makes do not call it
+ * again.  Team sync uses it to mail local events (core/sync.c).  FN NULL
+ * removes the hook.
+ */
+typedef void (*store_event_hook_fn)(void *arg, struct store *st);
+void store_set_event_hook(struct store *st, store_event_hook_fn fn, void *arg);
 
 /*
  * Groups several writes into one transaction (BEGIN IMMEDIATE ... COMMIT;
