@@ -136,7 +136,7 @@ cmd_due_exec(const struct cmd_globals *g, int argc, char **argv)
 	if (app_cases(app, false, &cases, &err) != 0) {
 		status = cmd_fail(&err);
 		g_free(oncall);
-		app_close(app);
+		cmd_close_app(app);
 		return status;
 	}
 	items = g_ptr_array_new_with_free_func(g_free);
@@ -171,7 +171,7 @@ cmd_due_exec(const struct cmd_globals *g, int argc, char **argv)
 	g_ptr_array_unref(items);
 	g_ptr_array_unref(cases);
 	g_free(oncall);
-	app_close(app);
+	cmd_close_app(app);
 	if (failed)
 		return EXIT_FAIL;
 	return overdue ? EXIT_OVERDUE : EXIT_OK;

@@ -51,7 +51,7 @@ cmd_list_exec(const struct cmd_globals *g, int argc, char **argv)
 		format_cases(stdout, fmt, app, cases);
 		g_ptr_array_unref(cases);
 	}
-	app_close(app);
+	cmd_close_app(app);
 	return status;
 }
 

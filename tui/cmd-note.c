@@ -34,13 +34,13 @@ cmd_note_exec(const struct cmd_globals *g, int argc, char **argv)
 	    app->cfg->me, app->now, &err) != 0)
 		status = cmd_fail(&err);
 	case_view_free(cv);
-	app_close(app);
+	cmd_close_app(app);
 	return status;
 }
 
 const struct cmd_entry cmd_note_entry = {
 	.name = "note",
 	.usage = "CASE TEXT",
-	.summary = "add an internal note to the case's timeline (never mailed)",
+	.summary = "add an internal note to the case's timeline (never mailed to the reporter)",
 	.exec = cmd_note_exec,
 };

@@ -198,7 +198,7 @@ out:
 	if (thread != NULL)
 		g_ptr_array_unref(thread);
 	case_view_free(cv);
-	app_close(app);
+	cmd_close_app(app);
 out_nobody:
 	if (body != NULL) {
 		explicit_bzero(body, strlen(body));

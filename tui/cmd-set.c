@@ -40,7 +40,7 @@ cmd_set_exec(const struct cmd_globals *g, int argc, char **argv)
 	    argv[optind + 2], app->cfg->me, app->now, force, &err) != 0)
 		status = cmd_fail(&err);
 	case_view_free(cv);
-	app_close(app);
+	cmd_close_app(app);
 	return status;
 }
 

@@ -48,7 +48,7 @@ cmd_show_exec(const struct cmd_globals *g, int argc, char **argv)
 	if (events != NULL)
 		g_ptr_array_unref(events);
 	case_view_free(cv);
-	app_close(app);
+	cmd_close_app(app);
 	return status;
 }
 

@@ -64,8 +64,22 @@ cmd_open_app(const struct cmd_globals *g, int *status)
 		*status = cmd_fail(&err);
 		return NULL;
 	}
+	cmd_print_warnings(app);
+	return app;
+}
+
+void
+cmd_print_warnings(struct app *app)
+{
 	for (guint i = 0; i < app->warnings->len; i++)
 		fprintf(stderr, "embargo: warning: %s\n",
 		    (const char *)app->warnings->pdata[i]);
-	return app;
+	g_ptr_array_set_size(app->warnings, 0);
+}
+
+void
+cmd_close_app(struct app *app)
+{
+	cmd_print_warnings(app);
+	app_close(app);
 }
