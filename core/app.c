@@ -289,7 +289,9 @@ app_thread(struct app *app, const struct case_view *cv, GPtrArray **out,
 				const char *pin = g_hash_table_lookup(pins,
 				    mv->from_addr);
 
-				if (pin == NULL && sig->fpr != NULL) {
+				/* Only a key that carries the From address can become the pin. */
+				if (pin == NULL && sig->fpr != NULL &&
+				    crypto_signature_has_email(sig, mv->from_addr)) {
 					g_hash_table_insert(pins,
 					    g_strdup(mv->from_addr),
 					    g_strdup(sig->fpr));

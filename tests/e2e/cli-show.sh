@@ -46,6 +46,7 @@ S="SQL injection in search"
 is "wrong-uid: the signature itself is good" "$(msg "$S" .signature.status)" good
 is "wrong-uid: signer does not match From" "$(msg "$S" .signature.matches_from)" false
 is "wrong-uid: signer is mallory's key" "$(msg "$S" .signature.fpr)" "$(cat "$SANDBOX/fpr/mallory")"
+is "wrong-uid: a key without the From address is never the pinned key" "$(msg "$S" .signature.pinned)" false
 
 S="Partly signed report"
 is "partial: good signature" "$(msg "$S" .signature.status)" good
