@@ -337,6 +337,8 @@ utf8_clean(const char *s, size_t len)
 	return valid;
 }
 
+static char *one_line(const char *s);
+
 /*
  * DATA in CHARSET as valid UTF-8.  Undeclared or unknown charsets: UTF-8
  * if it is valid, else ISO-8859-1; an unknown charset sets *NOTICE.  (g_free)
@@ -365,8 +367,14 @@ text_to_utf8(const char *data, size_t len, const char *charset, char **notice)
 	if (cd == (GIConv)-1) {
 		bool valid = g_utf8_validate_len(data, len, NULL);
 
-		*notice = g_strdup_printf("unknown charset \"%.64s\": text shown as %s",
-		    charset, valid ? "UTF-8" : "ISO-8859-1");
+		/* The name is mail's: cut by bytes it could end mid-character, and it may hold newlines. */
+		char *cut = g_strndup(charset, 64);
+		char *name = one_line(cut);
+
+		*notice = g_strdup_printf("unknown charset \"%s\": text shown as %s",
+		    name, valid ? "UTF-8" : "ISO-8859-1");
+		g_free(name);
+		g_free(cut);
 		if (valid || (cd = g_iconv_open("UTF-8", "ISO-8859-1")) == (GIConv)-1)
 			return utf8_clean(data, len);
 	}
@@ -956,8 +964,9 @@ walk_attachment(struct walk *w, GMimePart *part, struct where at)
 	part_decode(part, w->lim->max_file, true, &size, &over);
 	b = block_add(w, BLOCK_ATTACHMENT, at);
 	name = g_mime_part_get_filename(part);
+	/* One line: a name with newlines (RFC 2231 %0A) could forge lines of its own. */
 	if (name != NULL)
-		b->filename = utf8_clean(name, strlen(name));
+		b->filename = one_line(name);
 	b->content_type = content_type_of(GMIME_OBJECT(part));
 	b->size = size;
 }
