@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/mime.h"
 #include "core/sync.h"
+#include "core/verify.h"
 
 static void
 app_warn(void *arg, const char *msg)
@@ -193,56 +194,70 @@ thread_message_free(struct thread_message *tm)
 	mail_message_free(tm->mm);
 	message_view_free(tm->mv);
 	g_free(tm->error);
+	g_free(tm->warning);
 	g_free(tm);
 }
 
-/* Whether PATH lies in the configured sent folder under the mail root. */
-static bool
-in_sent_folder(struct app *app, const char *path)
+static GPtrArray *
+view_signatures(void *arg)
 {
-	const char *root = mail_root(app->mail);
-	char *prefix;
-	bool in;
+	const struct message_view *mv = arg;
 
-	if (root == NULL || app->cfg->sent_folder == NULL || path == NULL)
-		return false;
-	prefix = g_strdup_printf("%s/%s/", root, app->cfg->sent_folder);
-	in = g_str_has_prefix(path, prefix);
-	g_free(prefix);
-	return in;
+	return mv->signatures;
 }
 
-/*
- * The team_reply = verified rule: the copy is in our sent folder, or it
- * carries a good signature by the team key, or by a fully valid key whose
- * user id is the handler in From.  An attacker's key that merely claims a
- * team address has no validity and does not count.
- */
+/* The team_reply = verified rule (core/verify.h), the one the facts apply too. */
 static bool
 team_verified(struct app *app, const struct thread_message *tm)
 {
-	const struct message_view *mv = tm->mv;
+	struct team_evidence ev = {
+		.mail_root = mail_root(app->mail), .path = tm->mm->path,
+		.from_addr = tm->mv->from_addr, .auth_results = tm->mv->auth_results,
+		.sigs = view_signatures, .sigs_arg = tm->mv,
+	};
 
-	if (in_sent_folder(app, tm->mm->path))
-		return true;
-	if (mv == NULL || mv->signatures == NULL)
-		return false;
-	for (guint i = 0; i < mv->signatures->len; i++) {
-		const struct crypto_signature *sig = mv->signatures->pdata[i];
+	return verify_team_reply(app->cfg, &ev) != TEAM_PROOF_NONE;
+}
 
-		if (sig->status != SIG_GOOD || sig->fpr == NULL)
-			continue;
-		if (app->cfg->team_key != NULL &&
-		    g_ascii_strcasecmp(sig->fpr, app->cfg->team_key) == 0)
-			return true;
-		if (mv->from_addr != NULL &&
-		    config_is_handler(app->cfg, mv->from_addr) &&
-		    crypto_signature_has_email(sig, mv->from_addr) &&
-		    crypto_signature_validity_for(sig, mv->from_addr) ==
-		    VALIDITY_FULL)
-			return true;
+/*
+ * notmuch keeps every file with one Message-ID as one message; mail_message
+ * shows the copy delivered first.  When another copy differs in what a
+ * reader sees, the message is never shown silently: a warning (New string,
+ * g_free, or NULL) names the other files.
+ */
+static char *
+duplicate_warning(const struct mail_message *mm)
+{
+	GString *diff = g_string_new(NULL), *unread = g_string_new(NULL);
+	unsigned ndiff = 0;
+	char *w = NULL;
+
+	for (size_t i = 1; mm->paths != NULL && mm->paths[0] != NULL &&
+	    mm->paths[i] != NULL; i++) {
+		struct error e = {{0}};
+		int same = mail_files_same(mm->paths[0], mm->paths[i], &e);
+
+		if (same == 0) {
+			g_string_append_printf(diff, "%s%s", ndiff > 0 ? ", " : "",
+			    mm->paths[i]);
+			ndiff++;
+		} else if (same < 0)
+			g_string_append_printf(unread, "%s%s",
+			    unread->len > 0 ? "; " : "", e.msg);
 	}
-	return false;
+	if (ndiff > 0)
+		w = g_strdup_printf("%s with the same Message-ID %s different "
+		    "content (%s); shown is the copy delivered first (%s): one "
+		    "of them may be forged", ndiff == 1 ? "another file" :
+		    "other files", ndiff == 1 ? "holds" : "hold", diff->str,
+		    mm->paths[0]);
+	else if (unread->len > 0)
+		w = g_strdup_printf("other files with the same Message-ID "
+		    "cannot be compared with the one shown (%s): %s",
+		    mm->paths[0], unread->str);
+	g_string_free(diff, TRUE);
+	g_string_free(unread, TRUE);
+	return w;
 }
 
 int
@@ -273,6 +288,7 @@ app_thread(struct app *app, const struct case_view *cv, GPtrArray **out,
 
 		tm->mm = msgs->pdata[i];
 		msgs->pdata[i] = NULL;
+		tm->warning = duplicate_warning(tm->mm);
 		if (mime_view_file(app->crypto, tm->mm->path, &lim, &tm->mv,
 		    &merr) != 0)
 			tm->error = g_strdup(merr.msg);

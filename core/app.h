@@ -79,8 +79,9 @@ struct thread_message {
 	struct mail_message *mm;
 	struct message_view *mv; /* NULL when the file could not be read */
 	char *error;             /* why mv is NULL */
+	char *warning;           /* other files with this Message-ID differ (untrusted paths), or NULL */
 	bool from_team;          /* From is the team address or a handler */
-	bool team_verified;      /* from_team and it met the team_reply = verified rule */
+	bool team_verified;      /* from_team and it met the team_reply = verified rule (core/verify.h) */
 	bool pinned;             /* signed by the key first seen for this From address in the case */
 };
 void thread_message_free(struct thread_message *tm);

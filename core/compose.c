@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/compose.h"
+#include "core/sanitize.h"
 #include "core/mail.h"
 #include "core/policy.h"
 #include "core/store.h"
@@ -110,10 +111,14 @@ compose_template_vars(struct app *app, const struct case_view *cv)
 	g_hash_table_insert(v, (gpointer)"case", g_strdup_printf("%lld", (long long)sc->id));
 	PUT("ref", sc->ref);
 	if (sc->has_facts) {
-		PUT("reporter_name", f->reporter_name != NULL && *f->reporter_name ?
-		    f->reporter_name : case_reporter(cv));
+		/* Names and subjects come from mail: no escape sequence goes into a reply. */
+		g_hash_table_insert(v, (gpointer)"reporter_name", sanitize_text(
+		    f->reporter_name != NULL && *f->reporter_name ?
+		    f->reporter_name : case_reporter(cv), -1, SAN_LINE));
 		PUT("reporter", case_reporter(cv));
-		PUT("subject", f->subject);
+		if (f->subject != NULL)
+			g_hash_table_insert(v, (gpointer)"subject",
+			    sanitize_text(f->subject, -1, SAN_LINE));
 	}
 	PUT("severity", store_case_field(sc, "severity"));
 	if ((s = store_case_field(sc, "embargo")) != NULL && *s != '\0')

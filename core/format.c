@@ -435,6 +435,12 @@ json_message(struct jw *w, const struct thread_message *tm)
 	jw_open(w, '{');
 	jw_key(w, "id");
 	jw_str(w, tm->mm->msgid);
+	/* Things embargo says about the message (another file with its Message-ID...). */
+	jw_key(w, "warnings");
+	jw_open(w, '[');
+	if (tm->warning != NULL)
+		jw_str(w, tm->warning);
+	jw_close(w, ']');
 	if (mv == NULL) {
 		jw_key(w, "date");
 		jw_time(w, tm->mm->date);
@@ -705,15 +711,24 @@ format_case_show(FILE *fp, enum format_kind fmt, const struct app *app,
 		fprintf(fp, "\n== message %u/%u  ", i + 1, messages->len);
 		if (tm->mv == NULL) {
 			fputs(clock_format_iso8601(tm->mm->date, date), fp);
-			fputs("\n== error: ", fp);
+			fputc('\n', fp);
+		} else {
+			text_cell(fp, tm->mv->from, 0);
+			fprintf(fp, "  %s\n",
+			    clock_format_iso8601(tm->mv->date ? tm->mv->date :
+			    tm->mm->date, date));
+		}
+		if (tm->warning != NULL) {
+			fputs("== [warning: ", fp);
+			text_cell(fp, tm->warning, 0);
+			fputs("]\n", fp);
+		}
+		if (tm->mv == NULL) {
+			fputs("== error: ", fp);
 			text_cell(fp, tm->error, 0);
 			fputc('\n', fp);
 			continue;
 		}
-		text_cell(fp, tm->mv->from, 0);
-		fprintf(fp, "  %s\n",
-		    clock_format_iso8601(tm->mv->date ? tm->mv->date :
-		    tm->mm->date, date));
 		badges = text_badges(tm);
 		if (*badges != '\0')
 			fprintf(fp, "== %s\n", badges);

@@ -18,13 +18,16 @@
 #include <inttypes.h>
 #include <notmuch.h>
 
+#include "core/crypto.h"
 #include "core/mail.h"
+#include "core/mime.h"
+#include "core/verify.h"
 
 /*
  * Bumped whenever the way facts are derived changes: a store written by an
  * older derivation is then rescanned in full on the next refresh.
  */
-#define MAIL_FACTS_VERSION "2"
+#define MAIL_FACTS_VERSION "3"
 
 /* Limits on reading a message file ourselves (headers, inline PGP scan). */
 #define MAIL_HEADER_MAX (1024 * 1024)
@@ -41,6 +44,8 @@ struct mail {
 	char *xapian;      /* the Xapian directory, NULL when not found */
 	char *stamp;       /* its state when the snapshot was taken, NULL when unknown */
 	bool nm_failed;    /* the last error came from notmuch: reopen and retry */
+	struct crypto *crypto; /* for team_reply = verified, made on first need */
+	bool crypto_failed;    /* gpgme could not be set up: no signature counts */
 };
 
 /* ---- Address parsing ---------------------------------------------------- */
@@ -55,7 +60,12 @@ mail_addr_free(struct mail_addr *a)
 	g_free(a);
 }
 
-/* Appends C to S, collapsing runs of white space into one space. */
+/*
+ * Appends C to S, collapsing runs of white space into one space.  Other
+ * control bytes (ESC...) are kept: a display name is untrusted text that
+ * core/sanitize turns into visible markers at output, and dropping them here
+ * would leave "Eve [2J[31m" looking like harmless text.
+ */
 static void
 text_put(GString *s, char c)
 {
@@ -64,8 +74,6 @@ text_put(GString *s, char c)
 			g_string_append_c(s, ' ');
 		return;
 	}
-	if ((unsigned char)c < 0x20 || c == 0x7f)
-		return;
 	g_string_append_c(s, c);
 }
 
@@ -360,6 +368,7 @@ struct msgfile {
 	size_t body;       /* offset of the body in buf */
 	char *from, *to, *cc, *reply_to;
 	char *event;       /* X-Embargo-Event (team sync's event mail), NULL when absent */
+	GPtrArray *auth;   /* char *: Authentication-Results values, topmost first */
 };
 
 static void
@@ -374,6 +383,8 @@ msgfile_close(struct msgfile *mf)
 	g_free(mf->cc);
 	g_free(mf->reply_to);
 	g_free(mf->event);
+	if (mf->auth != NULL)
+		g_ptr_array_unref(mf->auth);
 	memset(mf, 0, sizeof *mf);
 	mf->fd = -1;
 }
@@ -427,9 +438,13 @@ header_add(char **slot, const char *value, bool list)
 	}
 }
 
-/* Splits the (unfolded) header block into the headers we want. */
+/*
+ * Calls FN for each header of the block TEXT[0..LEN), unfolded (continuation
+ * lines joined with a space), NAME trimmed, VALUE as it stands after ':'.
+ */
 static void
-headers_parse(struct msgfile *mf, const char *text, size_t len)
+headers_each(const char *text, size_t len,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg)
 {
 	GString *line = g_string_new(NULL);
 	size_t i = 0;
@@ -455,19 +470,37 @@ headers_parse(struct msgfile *mf, const char *text, size_t len)
 		if (colon == NULL)
 			continue;
 		name = g_strstrip(g_strndup(line->str, (gsize)(colon - line->str)));
-		if (g_ascii_strcasecmp(name, "from") == 0)
-			header_add(&mf->from, colon + 1, false);
-		else if (g_ascii_strcasecmp(name, "to") == 0)
-			header_add(&mf->to, colon + 1, true);
-		else if (g_ascii_strcasecmp(name, "cc") == 0)
-			header_add(&mf->cc, colon + 1, true);
-		else if (g_ascii_strcasecmp(name, "reply-to") == 0)
-			header_add(&mf->reply_to, colon + 1, false);
-		else if (g_ascii_strcasecmp(name, MAIL_EVENT_HEADER) == 0)
-			header_add(&mf->event, colon + 1, false);
+		fn(arg, name, colon + 1);
 		g_free(name);
 	}
 	g_string_free(line, TRUE);
+}
+
+static void
+header_keep(void *arg, const char *name, const char *value)
+{
+	struct msgfile *mf = arg;
+
+	if (g_ascii_strcasecmp(name, "from") == 0)
+		header_add(&mf->from, value, false);
+	else if (g_ascii_strcasecmp(name, "to") == 0)
+		header_add(&mf->to, value, true);
+	else if (g_ascii_strcasecmp(name, "cc") == 0)
+		header_add(&mf->cc, value, true);
+	else if (g_ascii_strcasecmp(name, "reply-to") == 0)
+		header_add(&mf->reply_to, value, false);
+	else if (g_ascii_strcasecmp(name, MAIL_EVENT_HEADER) == 0)
+		header_add(&mf->event, value, false);
+	else if (g_ascii_strcasecmp(name, "authentication-results") == 0)
+		g_ptr_array_add(mf->auth, g_strstrip(g_strdup(value)));
+}
+
+/* Splits the header block into the headers we want. */
+static void
+headers_parse(struct msgfile *mf, const char *text, size_t len)
+{
+	mf->auth = g_ptr_array_new_with_free_func(g_free);
+	headers_each(text, len, header_keep, mf);
 }
 
 /* Opens PATH and reads its header block; false when it cannot be read. */
@@ -799,6 +832,8 @@ mail_close(struct mail *m)
 	g_free(m->stamp);
 	g_free(m->root);
 	g_strfreev(m->excludes);
+	if (m->crypto != NULL)
+		crypto_free(m->crypto);
 	g_free(m);
 }
 
@@ -865,7 +900,118 @@ mail_revision(struct mail *m, uint64_t *rev, struct error *err)
 	rc_;								\
 })
 
+/* ---- Files of a message ----------------------------------------------------------- */
+
+/*
+ * Every file notmuch holds for MSG (NULL-terminated, g_strfreev), the one to
+ * show first: of several files with one Message-ID, the one delivered first
+ * (oldest modification time; a tie keeps notmuch's order).  A later copy
+ * with the same Message-ID is the likelier impostor, and notmuch's own
+ * order (by directory and name) says nothing about arrival.  NULL on a
+ * Xapian exception.
+ */
+static char **
+message_files(notmuch_message_t *msg)
+{
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(msg);
+	GPtrArray *v;
+	guint i, best = 0;
+	struct timespec best_t = { 0, 0 };
+	bool have_best = false;
+
+	if (fns == NULL)
+		return NULL;
+	v = g_ptr_array_new();
+	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+		const char *f = notmuch_filenames_get(fns);
+
+		if (f != NULL)
+			g_ptr_array_add(v, g_strdup(f));
+	}
+	notmuch_filenames_destroy(fns);
+	if (v->len == 0) {
+		g_ptr_array_free(v, TRUE);
+		return NULL;
+	}
+	for (i = 0; v->len > 1 && i < v->len; i++) {
+		struct stat sb;
+
+		if (stat(g_ptr_array_index(v, i), &sb) != 0)
+			continue;
+		if (!have_best || sb.st_mtim.tv_sec < best_t.tv_sec ||
+		    (sb.st_mtim.tv_sec == best_t.tv_sec && sb.st_mtim.tv_nsec < best_t.tv_nsec)) {
+			best = i;
+			best_t = sb.st_mtim;
+			have_best = true;
+		}
+	}
+	if (best > 0) {
+		gpointer first = g_ptr_array_steal_index(v, best);
+
+		g_ptr_array_insert(v, 0, first);
+	}
+	g_ptr_array_add(v, NULL);
+	return (char **)g_ptr_array_free(v, FALSE);
+}
+
 /* ---- Facts of one thread ------------------------------------------------------- */
+
+/* Background work never asks for a passphrase: a key gpg-agent has not unlocked stays locked. */
+static char *
+no_passphrase(void *arg, const char *hint, bool bad_before)
+{
+	(void)arg;
+	(void)hint;
+	(void)bad_before;
+	return NULL;
+}
+
+/* The signatures of one team message, read only when the cheaper proofs failed. */
+struct team_sigs {
+	struct mail *m;
+	const char *path;
+	struct message_view *mv;
+};
+
+static GPtrArray *
+team_sigs_read(void *arg)
+{
+	struct team_sigs *ts = arg;
+	struct error err;
+
+	if (ts->m->crypto == NULL && !ts->m->crypto_failed &&
+	    crypto_new(no_passphrase, NULL, &ts->m->crypto, &err) < 0)
+		ts->m->crypto_failed = true;
+	if (ts->m->crypto == NULL)
+		return NULL;
+	if (ts->mv == NULL && mime_view_file(ts->m->crypto, ts->path, NULL, &ts->mv, &err) < 0)
+		return NULL;
+	return ts->mv->signatures;
+}
+
+/*
+ * Whether a message From the team counts as a team reply in the facts:
+ * always with team_reply = any; with verified, by core/verify's rule (the
+ * same one `show` applies).  Signatures are read last: for most team
+ * replies the sent folder or DKIM settles it without parsing the message.
+ */
+static bool
+team_reply_counts(struct mail *m, const struct config *cfg, const char *path,
+    const char *from_addr, GPtrArray *auth)
+{
+	struct team_sigs ts = { .m = m, .path = path };
+	struct team_evidence ev = {
+		.mail_root = m->root, .path = path, .from_addr = from_addr,
+		.auth_results = auth, .sigs = team_sigs_read, .sigs_arg = &ts,
+	};
+	enum team_proof proof;
+
+	if (cfg->team_reply != TEAM_REPLY_VERIFIED)
+		return true;
+	proof = verify_team_reply(cfg, &ev);
+	message_view_free(ts.mv);
+	return proof != TEAM_PROOF_NONE;
+}
 
 static bool
 message_has_tag(notmuch_message_t *msg, const char *tag)
@@ -907,6 +1053,7 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		struct mail_addr *from;
 		struct msgfile mf;
 		GPtrArray *rcpt;
+		char **files;
 		bool have_file, team, reporter, enc;
 		time_t date;
 
@@ -927,11 +1074,17 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 			f.thread = g_strdup(tid != NULL ? tid : thread_id);
 		}
 
-		/* The raw From from the file, where encoded words cannot pose as addresses. */
-		fn = notmuch_message_get_filename(msg);
+		/*
+		 * The raw From from the file, where encoded words cannot pose as
+		 * addresses; of several files with this Message-ID, the one `show`
+		 * displays (and warns about).
+		 */
+		files = message_files(msg);
+		fn = files != NULL ? files[0] : NULL;
 		cached_from = notmuch_message_get_header(msg, "from");
 		if (fn == NULL || cached_from == NULL) {
 			/* NULL, not "": a Xapian exception, worth a reopen and retry. */
+			g_strfreev(files);
 			notmuch_message_destroy(msg);
 			mail_facts_clear(&f);
 			notmuch_query_destroy(q);
@@ -951,6 +1104,7 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		if (team && have_file && mf.event != NULL) {
 			mail_addr_free(from);
 			msgfile_close(&mf);
+			g_strfreev(files);
 			notmuch_message_destroy(msg);
 			continue;
 		}
@@ -1005,7 +1159,9 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 				g_ptr_array_add(rcpt, g_ptr_array_steal_index(cc, 0));
 			g_ptr_array_free(cc, TRUE);
 		}
-		if (team && have_reporter) {
+		/* A team message that fails team_reply = verified is nobody's reply. */
+		if (team && have_reporter && team_reply_counts(m, cfg, fn, from->addr,
+		    have_file ? mf.auth : NULL)) {
 			if (f.first_team_reply_at == 0)
 				f.first_team_reply_at = date;
 			if (addr_list_has(rcpt, f.reporter_addr) || addr_list_has(rcpt, f.reply_to)) {
@@ -1023,6 +1179,7 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		mail_addr_free(from);
 		if (have_file)
 			msgfile_close(&mf);
+		g_strfreev(files);
 		notmuch_message_destroy(msg);
 	}
 	notmuch_query_destroy(q);
@@ -1095,6 +1252,13 @@ facts_fingerprint(struct mail *m, const struct config *cfg)
 	g_string_append_printf(s, "\ndistros=%s\noss=%s\n",
 	    cfg->distros_list != NULL ? cfg->distros_list : "",
 	    cfg->oss_list != NULL ? cfg->oss_list : "");
+	/* What the verified rule looks at (a change of gpg's trust is not seen here). */
+	if (cfg->team_reply == TEAM_REPLY_VERIFIED)
+		g_string_append_printf(s, "team_reply=verified\nroot=%s\nsent=%s\n"
+		    "team_key=%s\nauthserv_id=%s\n", m->root != NULL ? m->root : "",
+		    cfg->sent_folder != NULL ? cfg->sent_folder : "",
+		    cfg->team_key != NULL ? cfg->team_key : "",
+		    cfg->authserv_id != NULL ? cfg->authserv_id : "");
 	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
 	g_string_free(s, TRUE);
 	return sum;
@@ -1445,6 +1609,7 @@ mail_message_free(struct mail_message *mm)
 		return;
 	g_free(mm->msgid);
 	g_free(mm->path);
+	g_strfreev(mm->paths);
 	g_strfreev(mm->tags);
 	g_free(mm);
 }
@@ -1456,16 +1621,20 @@ message_new(notmuch_message_t *msg)
 	struct mail_message *mm;
 	notmuch_tags_t *tags;
 	GPtrArray *tv;
-	const char *id, *fn;
+	const char *id;
+	char **files;
 
 	id = notmuch_message_get_message_id(msg);
-	fn = notmuch_message_get_filename(msg);
+	files = message_files(msg);
 	tags = notmuch_message_get_tags(msg);
-	if (id == NULL || fn == NULL || tags == NULL)
+	if (id == NULL || files == NULL || tags == NULL) {
+		g_strfreev(files);
 		return NULL;
+	}
 	mm = g_new0(struct mail_message, 1);
 	mm->msgid = g_strdup(id);
-	mm->path = g_strdup(fn);
+	mm->path = g_strdup(files[0]);
+	mm->paths = files;
 	mm->date = notmuch_message_get_date(msg);
 	tv = g_ptr_array_new();
 	for (; notmuch_tags_valid(tags); notmuch_tags_move_to_next(tags))
@@ -1706,6 +1875,135 @@ mail_file_event_header(const char *path)
 		v = g_strdup(g_strstrip(mf.event));
 	msgfile_close(&mf);
 	return v;
+}
+
+/* ---- Copies of one message ----------------------------------------------------------- */
+
+/*
+ * Headers that servers add or rewrite on the way: two deliveries of one
+ * message (the team's sent copy and the copy the team alias brought back,
+ * say) differ in these and in nothing a reader sees.
+ */
+static bool
+header_is_trace(const char *name)
+{
+	static const char *const trace[] = {
+		"received", "return-path", "delivered-to", "x-original-to",
+		"envelope-to", "x-envelope-to", "authentication-results",
+		"received-spf", "arc-seal", "arc-message-signature",
+		"arc-authentication-results",
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(trace); i++) {
+		if (g_ascii_strcasecmp(name, trace[i]) == 0)
+			return true;
+	}
+	return g_ascii_strncasecmp(name, "x-spam-", 7) == 0;
+}
+
+/* Appends the header to the canonical list (ARG, a GString), unless it is a trace header. */
+static void
+header_canon(void *arg, const char *name, const char *value)
+{
+	GString *s = arg;
+	char *lower, *v;
+
+	if (header_is_trace(name))
+		return;
+	lower = g_ascii_strdown(name, -1);
+	v = g_strstrip(g_strdup(value));
+	g_string_append_printf(s, "%s:%s\n", lower, v);
+	g_free(lower);
+	g_free(v);
+}
+
+/* The next bytes of the body of MF: what is buffered after the headers, then the file. */
+static ssize_t
+body_read(struct msgfile *mf, guint8 *buf, size_t len)
+{
+	ssize_t n;
+
+	if (mf->body < mf->buf->len) {
+		size_t k = MIN(len, mf->buf->len - mf->body);
+
+		memcpy(buf, mf->buf->data + mf->body, k);
+		mf->body += k;
+		return (ssize_t)k;
+	}
+	do
+		n = read(mf->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* Reads exactly LEN bytes of MF's body unless it ends first: the count read, -1 on error. */
+static ssize_t
+body_read_full(struct msgfile *mf, guint8 *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = body_read(mf, buf + got, len - got);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int
+mail_files_same(const char *a, const char *b, struct error *err)
+{
+	struct msgfile ma, mb;
+	GString *ha, *hb;
+	guint8 *ba = NULL, *bb = NULL;
+	int rc = -1;
+
+	if (!msgfile_open(&ma, a))
+		return error_set(err, "%s: cannot read: %s", a, g_strerror(errno));
+	if (!msgfile_open(&mb, b)) {
+		error_set(err, "%s: cannot read: %s", b, g_strerror(errno));
+		msgfile_close(&ma);
+		return -1;
+	}
+	ha = g_string_new(NULL);
+	hb = g_string_new(NULL);
+	headers_each((const char *)ma.buf->data, ma.body, header_canon, ha);
+	headers_each((const char *)mb.buf->data, mb.body, header_canon, hb);
+	if (!g_string_equal(ha, hb)) {
+		rc = 0;
+		goto out;
+	}
+	ba = g_malloc(MAIL_CHUNK);
+	bb = g_malloc(MAIL_CHUNK);
+	for (;;) {
+		ssize_t na = body_read_full(&ma, ba, MAIL_CHUNK);
+		ssize_t nb = body_read_full(&mb, bb, MAIL_CHUNK);
+
+		if (na < 0 || nb < 0) {
+			error_set(err, "%s: cannot read: %s", na < 0 ? a : b, g_strerror(errno));
+			goto out;
+		}
+		if (na != nb || memcmp(ba, bb, (size_t)na) != 0) {
+			rc = 0;
+			goto out;
+		}
+		if (na == 0)
+			break;
+	}
+	rc = 1;
+out:
+	g_free(ba);
+	g_free(bb);
+	g_string_free(ha, TRUE);
+	g_string_free(hb, TRUE);
+	msgfile_close(&ma);
+	msgfile_close(&mb);
+	return rc;
 }
 
 /* ---- Indexing a file ------------------------------------------------------------ */

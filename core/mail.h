@@ -42,8 +42,8 @@ const char *mail_root(struct mail *m);
  * (it stays in the store).  Incremental: only threads with messages changed
  * since the revision recorded in the store are revisited, plus threads that
  * lost messages (found by recounting); a changed database uuid, a changed
- * query, exclude tags, team or lists, or FULL, rescans everything.  All
- * writes are one store transaction.  When nothing was committed to notmuch
+ * query, exclude tags, team, lists or team_reply settings, or FULL, rescans
+ * everything.  All writes are one store transaction.  When nothing was committed to notmuch
  * since the last refresh it returns at once without writing (cheap enough
  * to poll).  *CHANGED (may be NULL) counts cases whose cached facts were
  * written or dropped.  Sees the handle's snapshot: call mail_reopen first.
@@ -52,6 +52,16 @@ int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err);
 
 /*
+ * The facts count a message From the team address or a handler as a team
+ * reply (first_team_reply_at and the rest) only when it meets cfg->team_reply:
+ * always with "any"; with "verified", the rule of core/verify.h
+ * (verify_team_reply), the same one `show` applies to each message.  Under
+ * "verified" the signatures of a team message are read (and an encrypted one
+ * decrypted, never asking for a passphrase) only when neither the sent
+ * folder nor DKIM settles it, and only in threads a refresh revisits.  A
+ * change in gpg's trust in a handler's key is seen when the thread's mail
+ * next changes, or on a full rescan.
+ *
  * The header that marks a handler's event mail (core/sync.c).  Such a mail
  * from the team or a handler counts in the thread's message_count and is
  * otherwise left out of its facts: it is no team reply and no report.
@@ -65,10 +75,21 @@ int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
 int mail_thread_facts(struct mail *m, const struct config *cfg,
     const char *thread_id, struct mail_facts *out, struct error *err);
 
-/* One message of a thread, in date order, with what notmuch knows of it. */
+/*
+ * One message of a thread, in date order, with what notmuch knows of it.
+ * notmuch keeps every file with one Message-ID as one message: PATHS holds
+ * them all.  PATH, the one shown (and the one the facts read), is the copy
+ * delivered first: the oldest modification time (a tie keeps notmuch's
+ * order), since a later file reusing a Message-ID is the likelier impostor.
+ * Copies that differ (mail_files_same) are for the front end to warn about
+ * (app_thread does).  The facts read From, To, Cc and Reply-To from PATH
+ * too; DATE and the subject are notmuch's, taken from the copy it indexed
+ * first, which is normally also the first delivered.
+ */
 struct mail_message {
 	char *msgid;
-	char *path;       /* first file name */
+	char *path;       /* the file shown, also paths[0] */
+	char **paths;     /* every file of the message, PATH first (NULL-terminated) */
 	time_t date;
 	char **tags;      /* NULL-terminated */
 };
@@ -89,6 +110,17 @@ int mail_thread_messages(struct mail *m, const char *thread_id,
 int mail_messages_changed(struct mail *m, const char *query, const char *uuid,
     uint64_t since, GPtrArray **out, char **new_uuid, uint64_t *rev,
     struct error *err);
+
+/*
+ * Whether the message files A and B hold the same message: identical but
+ * for the trace headers servers add on the way (Received, Return-Path,
+ * Delivered-To, X-Original-To, Envelope-To, Authentication-Results,
+ * Received-SPF, ARC-*, X-Spam-*), as two deliveries of one message are.
+ * Every other header (in order, white space at its ends ignored) and the
+ * body byte for byte must match.  Returns 1 when they do, 0 when not, -1
+ * when a file cannot be read (ERR names it).
+ */
+int mail_files_same(const char *a, const char *b, struct error *err);
 
 /*
  * The MAIL_EVENT_HEADER of the message file PATH, trimmed (untrusted text),

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "core/config.h"
 #include "core/mail.h"
 #include "core/store.h"
+#include "core/verify.h"
 #include "tests/fixture.h"
 
 struct world {
@@ -1072,6 +1074,520 @@ test_index_file_locked(void **state)
 	g_free(p2);
 }
 
+/* ---- team_reply = verified --------------------------------------------------------- */
+
+static void
+test_verify_in_folder(void **state)
+{
+	assert_true(verify_in_folder("/r", "Sent", "/r/Sent/cur/x:2,S"));
+	assert_true(verify_in_folder("/r/", "Sent", "/r/Sent/new/x"));
+	assert_true(verify_in_folder("/r", "Sent/", "/r//Sent/./cur/x"));
+	assert_false(verify_in_folder("/r", "Sent", "/r/Sentinel/cur/x"));
+	assert_false(verify_in_folder("/r", "Sent", "/r/Sent/../INBOX/new/x"));
+	assert_false(verify_in_folder("/r", "Sent", "/r/INBOX/new/x"));
+	assert_false(verify_in_folder("/r", "Sent", "/r/Sent"));
+	assert_false(verify_in_folder("/r", "Sent", "Sent/cur/x"));
+	assert_false(verify_in_folder("/r", "", "/r/x"));
+	assert_false(verify_in_folder("/r", NULL, "/r/Sent/cur/x"));
+	assert_false(verify_in_folder(NULL, "Sent", "/r/Sent/cur/x"));
+	assert_false(verify_in_folder("/r", "Sent", NULL));
+}
+
+static void
+test_auth_results_parse(void **state)
+{
+	struct auth_results *ar = NULL;
+	struct error err = { { 0 } };
+	const struct auth_result *r;
+	char *id;
+
+	assert_int_equal(auth_results_parse("mx.example.org; dkim=pass header.d=example.org "
+	    "header.i=@example.org header.s=sel header.b=AbCd; spf=pass smtp.mailfrom=example.org",
+	    &ar, &err), 0);
+	assert_string_equal(ar->authserv_id, "mx.example.org");
+	assert_int_equal(ar->results->len, 2);
+	r = g_ptr_array_index(ar->results, 0);
+	assert_string_equal(r->method, "dkim");
+	assert_string_equal(r->result, "pass");
+	assert_string_equal(r->header_d, "example.org");
+	assert_string_equal(r->header_i, "@example.org");
+	r = g_ptr_array_index(ar->results, 1);
+	assert_string_equal(r->method, "spf");
+	assert_null(r->header_d);
+	auth_results_free(ar);
+
+	/* A version, comments, a method version, folding, case. */
+	assert_int_equal(auth_results_parse("MX.example.org 1 (our MX);\r\n\tDKIM/1 = Pass "
+	    "(good (nested) signature) header.d=Example.ORG", &ar, &err), 0);
+	assert_string_equal(ar->authserv_id, "MX.example.org");
+	r = g_ptr_array_index(ar->results, 0);
+	assert_string_equal(r->method, "dkim");
+	assert_string_equal(r->result, "pass");
+	assert_string_equal(r->header_d, "example.org");
+	auth_results_free(ar);
+
+	/* A quoted authserv-id; no result; ';' inside a quoted reason. */
+	assert_int_equal(auth_results_parse("\"mx.example.org\"; none", &ar, &err), 0);
+	assert_string_equal(ar->authserv_id, "mx.example.org");
+	assert_int_equal(ar->results->len, 0);
+	auth_results_free(ar);
+	assert_int_equal(auth_results_parse("mx; dkim=fail reason=\"bad; sig\" header.d=x.test; "
+	    "dmarc=pass header.from=x.test", &ar, &err), 0);
+	assert_int_equal(ar->results->len, 2);
+	assert_string_equal(((struct auth_result *)g_ptr_array_index(ar->results, 0))->result, "fail");
+	auth_results_free(ar);
+
+	id = auth_results_authserv_id("  (c) mx.example.org; garbage that does not parse =");
+	assert_string_equal(id, "mx.example.org");
+	g_free(id);
+	assert_null(auth_results_authserv_id("; dkim=pass"));
+	assert_null(auth_results_authserv_id(NULL));
+}
+
+static void
+assert_ar_bad(const char *value, const char *why)
+{
+	struct auth_results *ar = NULL;
+	struct error err = { { 0 } };
+
+	if (auth_results_parse(value, &ar, &err) == 0)
+		fail_msg("\"%s\": parsed, expected an error about %s", value, why);
+	assert_null(ar);
+	if (strstr(err.msg, why) == NULL || strstr(err.msg, "Authentication-Results") == NULL)
+		fail_msg("\"%s\": error \"%s\", expected one about %s", value, err.msg, why);
+}
+
+static void
+test_auth_results_bad(void **state)
+{
+	assert_ar_bad("", "expected the authserv-id first");
+	assert_ar_bad(NULL, "expected the authserv-id first");
+	assert_ar_bad("; dkim=pass header.d=x.test", "expected the authserv-id first");
+	assert_ar_bad("\"\"; none", "empty authserv-id");
+	assert_ar_bad("mx.example.org", "expected ';' after the authserv-id");
+	assert_ar_bad("mx.example.org dkim=pass", "expected ';' after the authserv-id");
+	assert_ar_bad("mx.example.org; =pass", "expected method=result");
+	assert_ar_bad("mx.example.org; dkim pass", "expected method=result");
+	assert_ar_bad("mx.example.org; dkim=", "expected method=result");
+	assert_ar_bad("mx.example.org; dkim/x=pass", "method version that is not a number");
+	assert_ar_bad("mx.example.org; dkim=pass header.d", "expected '=' after a property");
+	assert_ar_bad("mx.example.org; dkim=pass header.d=", "expected a value");
+	assert_ar_bad("mx.example.org; dkim=pass header.d=a.test header.d=b.test", "given twice");
+	assert_ar_bad("mx.example.org; dkim=pass nodot=x", "expected ptype.property=value");
+	assert_ar_bad("mx.example.org; dkim=pass (open comment", "unterminated comment");
+	assert_ar_bad("mx.example.org; dkim=pass reason=\"open", "unterminated quoted string");
+	assert_ar_bad("mx.example.org; dkim=pa\033[2Jss", "control character");
+	assert_ar_bad("mx.example.org; none; dkim=pass", "expected method=result");
+}
+
+/* VALUES, topmost first, NULL-terminated, as a GPtrArray (g_ptr_array_unref). */
+static GPtrArray *
+headers_of(const char *first, ...)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	const char *v;
+	va_list ap;
+
+	va_start(ap, first);
+	for (v = first; v != NULL; v = va_arg(ap, const char *))
+		g_ptr_array_add(a, g_strdup(v));
+	va_end(ap);
+	return a;
+}
+
+static bool
+dkim_with(const char *first, ...)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	const char *v;
+	va_list ap;
+	bool pass;
+
+	va_start(ap, first);
+	for (v = first; v != NULL; v = va_arg(ap, const char *))
+		g_ptr_array_add(a, g_strdup(v));
+	va_end(ap);
+	pass = verify_dkim_pass("mx.example.org", "example.org", a);
+	g_ptr_array_unref(a);
+	return pass;
+}
+
+static void
+test_verify_dkim(void **state)
+{
+	GPtrArray *h;
+
+	assert_true(dkim_with("mx.example.org; dkim=pass header.d=example.org", NULL));
+	assert_true(dkim_with("MX.Example.Org; dkim=pass header.d=EXAMPLE.org.", NULL));
+	assert_true(dkim_with("mx.example.org; dkim=pass header.i=alice@example.org", NULL));
+	assert_true(dkim_with("mx.example.org; spf=fail smtp.mailfrom=x.test; "
+	    "dkim=fail header.d=x.test; dkim=pass header.d=example.org", NULL));
+	/* Other domains, other results. */
+	assert_false(dkim_with("mx.example.org; dkim=pass header.d=evil.test", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=pass header.d=sub.example.org", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=pass header.d=example.org.evil.test", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=pass header.i=@sub.example.org", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=fail header.d=example.org", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=neutral header.d=example.org", NULL));
+	assert_false(dkim_with("mx.example.org; spf=pass smtp.mailfrom=example.org", NULL));
+	assert_false(dkim_with("mx.example.org; none", NULL));
+	/* Someone else's header is not trusted. */
+	assert_false(dkim_with("mx.evil.test; dkim=pass header.d=example.org", NULL));
+	assert_false(dkim_with("mx.example.org.evil.test; dkim=pass header.d=example.org", NULL));
+	/* Only the topmost header of ours counts: a forged one below it is ignored... */
+	assert_true(dkim_with("mx.evil.test; dkim=fail header.d=example.org",
+	    "mx.example.org; dkim=pass header.d=example.org",
+	    "mx.example.org; dkim=fail header.d=example.org", NULL));
+	assert_false(dkim_with("mx.example.org; dkim=fail header.d=example.org",
+	    "mx.example.org; dkim=pass header.d=example.org", NULL));
+	/* ... even when ours does not parse. */
+	assert_false(dkim_with("mx.example.org; dkim=pass header.d",
+	    "mx.example.org; dkim=pass header.d=example.org", NULL));
+	assert_false(dkim_with(NULL));
+	/* Without an authserv-id or a domain, nothing passes. */
+	h = headers_of("mx.example.org; dkim=pass header.d=example.org", NULL);
+	assert_false(verify_dkim_pass(NULL, "example.org", h));
+	assert_false(verify_dkim_pass("", "example.org", h));
+	assert_false(verify_dkim_pass("mx.example.org", "", h));
+	assert_false(verify_dkim_pass("mx.example.org", NULL, h));
+	assert_false(verify_dkim_pass("mx.example.org", "example.org", NULL));
+	g_ptr_array_unref(h);
+	assert_string_equal(team_proof_name(TEAM_PROOF_DKIM), "dkim");
+}
+
+/*
+ * BODY clearsigned by key SIGNER or, with ENCRYPT, also encrypted to the
+ * team key, run in GnuPG home HOME (NULL: the team's).  Armoured (g_free).
+ */
+static char *
+gpg_armor(const char *home, const char *signer, bool encrypt, const char *body)
+{
+	char *in = fixture_path(W->fx, "gpg-in.txt"), *team = fixture_fpr(W->fx, "team");
+	char *henv = home != NULL ? g_strdup_printf("GNUPGHOME='%s' ", home) : g_strdup("");
+	char *cmd, *out = NULL;
+	int status = -1;
+
+	assert_true(g_file_set_contents(in, body, -1, NULL));
+	if (encrypt)
+		cmd = g_strdup_printf("%sgpg --batch --quiet --yes --armor --local-user '%s' "
+		    "--encrypt --sign --recipient '%s' <'%s'", henv, signer, team, in);
+	else
+		cmd = g_strdup_printf("%sgpg --batch --quiet --yes --local-user '%s' "
+		    "--clearsign <'%s'", henv, signer, in);
+	assert_int_equal(fixture_run(cmd, &out, &status), 0);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "-----BEGIN PGP "));
+	g_free(cmd);
+	g_free(henv);
+	g_free(in);
+	g_free(team);
+	return out;
+}
+
+/*
+ * A report TAG from vera, then a team reply to it From FROM, with extra
+ * HEADERS and BODY, delivered into FOLDER ("Sent" or "INBOX").
+ */
+static void
+verified_thread(const char *tag, const char *folder, const char *from,
+    const char *headers, const char *body)
+{
+	char *rid = g_strdup_printf("%s@verify.test", tag);
+	char *id = g_strdup_printf("%s-r@verify.test", tag);
+	char *rname = g_strdup_printf("%s-r", tag);
+	char *reply = message(from, "Vera Reporter <vera@reporter.test>",
+	    "Mon, 23 Nov 2026 09:00:00 +0000", id, rid, headers, body);
+
+	deliver(tag, message("Vera Reporter <vera@reporter.test>", "security@example.org",
+	    "Mon, 23 Nov 2026 08:00:00 +0000", rid, NULL, "", "a report"));
+	if (strcmp(folder, "Sent") == 0)
+		g_free(sent_file(rname, reply));
+	else {
+		assert_int_equal(fixture_add_message(W->fx, folder, rname, reply), 0);
+		g_free(reply);
+	}
+	g_free(rid);
+	g_free(id);
+	g_free(rname);
+}
+
+/* When the team reply in thread TAG met the first deadline (0: never), under MODE. */
+static time_t
+first_reply(const char *tag, enum team_reply_mode mode)
+{
+	enum team_reply_mode old = W->cfg->team_reply;
+	char *old_as = W->cfg->authserv_id;
+	char *id = g_strdup_printf("%s@verify.test", tag);
+	struct mail_facts f;
+	struct error err;
+	char *t = thread_of(id);
+	time_t at;
+	int rc;
+
+	W->cfg->team_reply = mode;
+	W->cfg->authserv_id = g_strdup("mx.example.org");
+	rc = mail_thread_facts(W->m, W->cfg, t, &f, &err);
+	g_free(W->cfg->authserv_id);
+	W->cfg->authserv_id = old_as;
+	W->cfg->team_reply = old;
+	if (rc < 0)
+		fail_msg("%s: %s", tag, err.msg);
+	assert_string_equal(f.report_msgid, id);
+	assert_string_equal(f.reporter_addr, "vera@reporter.test");
+	assert_int_equal(f.message_count, 2);
+	/* The last-to-reporter time follows the same rule. */
+	assert_int_equal(f.last_team_to_reporter_at, f.first_team_reply_at);
+	at = f.first_team_reply_at;
+	mail_facts_clear(&f);
+	g_free(t);
+	g_free(id);
+	return at;
+}
+
+#define ALICE "Alice Handler <alice@example.org>"
+#define BOB "Bob Handler <bob@example.org>"
+#define TEAM "Example Security Team <security@example.org>"
+
+static void
+test_facts_verified(void **state)
+{
+	const time_t at = iso("2026-11-23T09:00:00Z");
+	char *alice = fixture_fpr(W->fx, "alice"), *team = fixture_fpr(W->fx, "team");
+	char tmpl[] = "/tmp/emv.XXXXXX", *fake_home, *cmd, *text;
+	const char *ar_pass =
+	    "Authentication-Results: mx.example.org;\n dkim=pass header.d=example.org\n";
+	const char *ar_fail =
+	    "Authentication-Results: mx.example.org; dkim=fail header.d=example.org\n";
+	const char *ar_other =
+	    "Authentication-Results: mx.evil.test; dkim=pass header.d=example.org\n";
+	const char *ar_forged_below =
+	    "Authentication-Results: mx.example.org; dkim=fail header.d=example.org\n"
+	    "Authentication-Results: mx.example.org; dkim=pass header.d=example.org\n";
+	struct store *st;
+	struct store_case *c;
+	int status = -1;
+
+	/* An attacker's key claiming alice's address, imported into the team's keyring unsigned. */
+	fake_home = mkdtemp(tmpl);
+	assert_non_null(fake_home);
+	cmd = g_strdup_printf("GNUPGHOME='%s' gpg --batch --quiet --passphrase '' --quick-gen-key "
+	    "'Fake Alice <alice@example.org>' ed25519 sign never 2>&1 && GNUPGHOME='%s' gpg "
+	    "--batch --armor --export alice@example.org | gpg --batch --quiet --import 2>&1",
+	    fake_home, fake_home);
+	assert_int_equal(fixture_run(cmd, NULL, &status), 0);
+	assert_int_equal(status, 0);
+	g_free(cmd);
+
+	verified_thread("v-sent", "Sent", ALICE, "", "ack");
+	verified_thread("v-forged", "INBOX", TEAM, "", "ack");
+	text = gpg_armor(NULL, team, false, "ack, signed by the team key\n");
+	verified_thread("v-teamkey", "INBOX", TEAM, "", text);
+	g_free(text);
+	text = gpg_armor(NULL, alice, false, "ack, signed by alice\n");
+	verified_thread("v-alice", "INBOX", ALICE, "", text);
+	/* Alice's key, but From the team address: only the team key speaks for it. */
+	verified_thread("v-alice-as-team", "INBOX", TEAM, "", text);
+	g_free(text);
+	text = gpg_armor(fake_home, "alice@example.org", false, "ack, signed by a fake alice\n");
+	verified_thread("v-fake", "INBOX", ALICE, "", text);
+	g_free(text);
+	text = gpg_armor(NULL, team, true, "ack, encrypted and signed by the team key\n");
+	verified_thread("v-enc", "INBOX", TEAM, "", text);
+	g_free(text);
+	verified_thread("v-dkim", "INBOX", BOB, ar_pass, "ack");
+	verified_thread("v-dkim-fail", "INBOX", BOB, ar_fail, "ack");
+	verified_thread("v-dkim-other", "INBOX", BOB, ar_other, "ack");
+	verified_thread("v-dkim-below", "INBOX", BOB, ar_forged_below, "ack");
+	notmuch_run("new");
+	reopen();
+
+	/* team_reply = any: every one of them is a reply. */
+	assert_int_equal(first_reply("v-sent", TEAM_REPLY_ANY), at);
+	assert_int_equal(first_reply("v-forged", TEAM_REPLY_ANY), at);
+	assert_int_equal(first_reply("v-fake", TEAM_REPLY_ANY), at);
+	assert_int_equal(first_reply("v-dkim-fail", TEAM_REPLY_ANY), at);
+	/* verified: the sent folder, the team key, a handler's valid key, encrypted+signed, DKIM. */
+	assert_int_equal(first_reply("v-sent", TEAM_REPLY_VERIFIED), at);
+	assert_int_equal(first_reply("v-teamkey", TEAM_REPLY_VERIFIED), at);
+	assert_int_equal(first_reply("v-alice", TEAM_REPLY_VERIFIED), at);
+	assert_int_equal(first_reply("v-enc", TEAM_REPLY_VERIFIED), at);
+	assert_int_equal(first_reply("v-dkim", TEAM_REPLY_VERIFIED), at);
+	/* ... and not: unsigned, a key without validity, the wrong key, DKIM not ours or failed. */
+	assert_int_equal(first_reply("v-forged", TEAM_REPLY_VERIFIED), 0);
+	assert_int_equal(first_reply("v-fake", TEAM_REPLY_VERIFIED), 0);
+	assert_int_equal(first_reply("v-alice-as-team", TEAM_REPLY_VERIFIED), 0);
+	assert_int_equal(first_reply("v-dkim-fail", TEAM_REPLY_VERIFIED), 0);
+	assert_int_equal(first_reply("v-dkim-other", TEAM_REPLY_VERIFIED), 0);
+	assert_int_equal(first_reply("v-dkim-below", TEAM_REPLY_VERIFIED), 0);
+
+	/* Switching to verified rescans the store: the forged reply's case loses its reply. */
+	st = store_fresh(NULL);
+	refresh(st, false);
+	c = case_of(st, "v-forged@verify.test");
+	assert_int_equal(c->facts.first_team_reply_at, at);
+	store_case_free(c);
+	W->cfg->team_reply = TEAM_REPLY_VERIFIED;
+	assert_true(refresh(st, false) >= 6);
+	W->cfg->team_reply = TEAM_REPLY_ANY;
+	c = case_of(st, "v-forged@verify.test");
+	assert_int_equal(c->facts.first_team_reply_at, 0);
+	store_case_free(c);
+	c = case_of(st, "v-sent@verify.test");
+	assert_int_equal(c->facts.first_team_reply_at, at);
+	store_case_free(c);
+	store_close(st);
+
+	cmd = g_strdup_printf("gpgconf --homedir '%s' --kill gpg-agent; rm -rf '%s'", fake_home, fake_home);
+	assert_int_equal(fixture_run(cmd, NULL, &status), 0);
+	g_free(cmd);
+	g_free(alice);
+	g_free(team);
+}
+
+/* ---- several files, one Message-ID ------------------------------------------------------ */
+
+static void
+set_mtime(const char *folder, const char *name, const char *when)
+{
+	char *path = g_build_filename(W->fx->maildir, folder, "new", name, NULL);
+	struct timeval tv[2] = { { iso(when), 0 }, { iso(when), 0 } };
+
+	assert_int_equal(utimes(path, tv), 0);
+	g_free(path);
+}
+
+static char *
+maildir_file(const char *folder, const char *name)
+{
+	return g_build_filename(W->fx->maildir, folder, "new", name, NULL);
+}
+
+static void
+test_duplicate_files(void **state)
+{
+	const char *report = "From: Dora Dup <dora@dup.test>\nTo: security@example.org\n"
+	    "Subject: dup\nDate: Tue, 24 Nov 2026 08:00:00 +0000\nMessage-ID: <dup@fixture.test>\n";
+	struct error err = { { 0 } };
+	struct mail_message *mm;
+	struct mail_facts f;
+	GPtrArray *msgs;
+	char *t, *orig, *imp, *relay;
+
+	/* The impostor sorts first in notmuch's order, but arrived a day later. */
+	deliver("a-impostor", g_strdup_printf("From: Ivan Impostor <ivan@evil.test>\n"
+	    "To: security@example.org\nSubject: dup\nDate: Tue, 24 Nov 2026 08:00:00 +0000\n"
+	    "Message-ID: <dup@fixture.test>\n\nthe impostor\n"));
+	deliver("z-original", g_strdup_printf("Received: from mx1\n%s\nthe report\n", report));
+	/* A second delivery of the original: other trace headers only. */
+	relay = g_strdup_printf("Received: from mx2\nReceived: from relay\nDelivered-To: x@y.test\n"
+	    "Authentication-Results: mx; none\n%s\nthe report\n", report);
+	assert_int_equal(fixture_add_message(W->fx, "lists", "relayed", relay), 0);
+	g_free(relay);
+	set_mtime("INBOX", "z-original", "2026-11-24T08:00:00Z");
+	set_mtime("lists", "relayed", "2026-11-24T08:30:00Z");
+	set_mtime("INBOX", "a-impostor", "2026-11-25T08:00:00Z");
+	notmuch_run("new");
+	reopen();
+
+	orig = maildir_file("INBOX", "z-original");
+	imp = maildir_file("INBOX", "a-impostor");
+	relay = maildir_file("lists", "relayed");
+	t = thread_of("dup@fixture.test");
+	assert_int_equal(mail_thread_messages(W->m, t, &msgs, &err), 0);
+	assert_int_equal(msgs->len, 1);
+	mm = g_ptr_array_index(msgs, 0);
+	assert_string_equal(mm->path, orig);
+	assert_string_equal(mm->paths[0], orig);
+	assert_int_equal(g_strv_length(mm->paths), 3);
+	assert_true(g_strv_contains((const char *const *)mm->paths, imp));
+	assert_true(g_strv_contains((const char *const *)mm->paths, relay));
+	g_ptr_array_free(msgs, TRUE);
+
+	/* The facts read the same copy `show` displays. */
+	assert_int_equal(mail_thread_facts(W->m, W->cfg, t, &f, &err), 0);
+	assert_string_equal(f.reporter_addr, "dora@dup.test");
+	assert_string_equal(f.reporter_name, "Dora Dup");
+	mail_facts_clear(&f);
+
+	assert_int_equal(mail_files_same(orig, imp, &err), 0);
+	assert_int_equal(mail_files_same(orig, relay, &err), 1);
+	assert_int_equal(mail_files_same(relay, orig, &err), 1);
+	assert_int_equal(mail_files_same(orig, orig, &err), 1);
+	assert_int_equal(mail_files_same(orig, "/nonexistent/dup", &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/dup"));
+	g_free(orig);
+	g_free(imp);
+	g_free(relay);
+	g_free(t);
+}
+
+static void
+test_files_same(void **state)
+{
+	const char *base = "From: a@b.test\nSubject: s\n\nbody\n";
+	struct {
+		const char *other;
+		int same;
+	} cases[] = {
+		{ "From: a@b.test\nSubject: s\n\nbody\n", 1 },
+		{ "Return-Path: <x@y>\nFrom: a@b.test\nX-Spam-Score: 9\nSubject:  s \n\nbody\n", 1 },
+		{ "From: a@b.test\nSubject: s\n\nbody \n", 0 },
+		{ "From: a@b.test\nSubject: s\n\nbody\nmore\n", 0 },
+		{ "From: a@b.test\nSubject: S\n\nbody\n", 0 },
+		{ "Subject: s\nFrom: a@b.test\n\nbody\n", 0 },
+		{ "From: a@b.test\nSubject: s\nCc: c@d.test\n\nbody\n", 0 },
+		{ "From: a@b.test\nSubject: s\n\n", 0 },
+	};
+	char *a = fixture_path(W->fx, "same-a"), *b = fixture_path(W->fx, "same-b");
+	struct error err = { { 0 } };
+	GString *big;
+	size_t i;
+
+	assert_true(g_file_set_contents(a, base, -1, NULL));
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		assert_true(g_file_set_contents(b, cases[i].other, -1, NULL));
+		if (mail_files_same(a, b, &err) != cases[i].same)
+			fail_msg("case %zu: \"%s\": expected %d", i, cases[i].other, cases[i].same);
+	}
+	/* Bodies past one read chunk, differing only at the very end. */
+	big = g_string_new("From: a@b.test\n\n");
+	for (i = 0; i < 20000; i++)
+		g_string_append(big, "0123456789\n");
+	assert_true(g_file_set_contents(a, big->str, (gssize)big->len, NULL));
+	assert_true(g_file_set_contents(b, big->str, (gssize)big->len, NULL));
+	assert_int_equal(mail_files_same(a, b, &err), 1);
+	big->str[big->len - 2] = 'X';
+	assert_true(g_file_set_contents(b, big->str, (gssize)big->len, NULL));
+	assert_int_equal(mail_files_same(a, b, &err), 0);
+	g_string_free(big, TRUE);
+	assert_int_equal(mail_files_same("/nonexistent/a", b, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/a"));
+	g_free(a);
+	g_free(b);
+}
+
+/* The reporter's display name is kept as decoded, escapes and all: output sanitises it. */
+static void
+test_reporter_name_raw(void **state)
+{
+	struct mail_facts f;
+	struct mail_addr *a;
+
+	deliver("esc-name", message("\"Eve \033[2J\033[31mRED\" <eve@esc.test>", "security@example.org",
+	    "Tue, 24 Nov 2026 09:00:00 +0000", "esc-name@fixture.test", NULL, "", "x"));
+	notmuch_run("new");
+	reopen();
+	facts_of("esc-name@fixture.test", &f);
+	assert_string_equal(f.reporter_addr, "eve@esc.test");
+	assert_non_null(f.reporter_name);
+	assert_string_equal(f.reporter_name, "Eve \033[2J\033[31mRED");
+	mail_facts_clear(&f);
+	/* Folding white space still becomes one space. */
+	a = mail_addr_parse("\"Eve\r\n\t\033[0m x\" <e@x.test>");
+	assert_string_equal(a->name, "Eve \033[0m x");
+	mail_addr_free(a);
+}
+
 int
 main(void)
 {
@@ -1097,6 +1613,14 @@ main(void)
 		cmocka_unit_test(test_index_file),
 		cmocka_unit_test(test_index_file_errors),
 		cmocka_unit_test(test_index_file_locked),
+		cmocka_unit_test(test_verify_in_folder),
+		cmocka_unit_test(test_auth_results_parse),
+		cmocka_unit_test(test_auth_results_bad),
+		cmocka_unit_test(test_verify_dkim),
+		cmocka_unit_test(test_facts_verified),
+		cmocka_unit_test(test_duplicate_files),
+		cmocka_unit_test(test_files_same),
+		cmocka_unit_test(test_reporter_name_raw),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

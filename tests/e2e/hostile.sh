@@ -10,12 +10,6 @@ E=$EMBARGO_BIN
 SHOW_SECONDS=15       # each show (the slowest corpus message takes well under 1 s)
 SHOW_KIB=262144       # each show's peak RSS: 256 MiB (the 50 MiB message needs ~70)
 
-# not_ok_todo DESC REASON: a known gap, reported as TAP TODO (not a failure).
-not_ok_todo() {
-	_tap_n=$((_tap_n + 1))
-	echo "not ok $_tap_n - $1 # TODO $2"
-}
-
 sandbox_new
 W=$SANDBOX/hostile
 mkdir -p "$W/gen" "$W/out"
@@ -31,6 +25,9 @@ gpg --batch --quiet --import "$H/keys/bomb-secret.asc" 2>/dev/null ||
 for f in "$H"/*.eml "$W"/gen/*.eml; do
 	cp "$f" "$SANDBOX/mail/INBOX/new/hostile.$(basename "$f" .eml)"
 done
+# Two files, one Message-ID: the original arrived first, the impostor a day later.
+touch -d 2026-11-20T10:00:00Z "$SANDBOX/mail/INBOX/new/hostile.dup-msgid"
+touch -d 2026-11-21T10:00:00Z "$SANDBOX/mail/INBOX/new/hostile.dup-msgid-copy"
 notmuch new --quiet || bail_out "notmuch new failed"
 
 # --- the manifest and the files agree ------------------------------------------------
@@ -211,26 +208,30 @@ vid=$(jq -r '.[] | select(.subject == "Crash in the image decoder") | .id' "$W/v
 vshow=$("$E" --config "$W/verified.config" show "$vid" --format=json 2>&1)
 is "forged-reply: unverified under team_reply = verified" \
 	"$(printf '%s' "$vshow" | jq -r '.messages[] | select(.id == "forged-reply@hostile.test") | .team_reply')" unverified
-ack=$(printf '%s' "$vshow" | jq -r '.deadlines[] | select(.kind == "ack") | .met_at')
-if [ "$ack" = null ]; then
-	ok "forged-reply: does not meet the ack deadline under team_reply = verified"
-else
-	not_ok_todo "forged-reply: does not meet the ack deadline under team_reply = verified (met_at $ack)" \
-		"core/mail.c counts every team From as a reply whatever [mail] team_reply says"
-fi
+is "forged-reply: does not meet the ack deadline under team_reply = verified" \
+	"$(printf '%s' "$vshow" | jq -r '.deadlines[] | select(.kind == "ack") | .met_at')" null
+# ... while under the default (any) the same reply does.
+is "forged-reply: meets the ack deadline under team_reply = any" \
+	"$(jq -r --arg t "$(thread_of forged-reply@hostile.test)" '.[] | select(.thread == $t)
+		| .deadlines[] | select(.kind == "ack") | .met_at' "$W/list.json")" 2026-11-21T11:00:00Z
 
 # Two files, one Message-ID: whichever copy is shown, the user must be told.
 dth=$(thread_of dup-msgid@hostile.test)
 did=$(jq -r --arg t "$dth" '.[] | select(.thread == $t) | .id' "$W/list.json")
 is "dup-msgid: notmuch holds both files under one message" \
 	"$(notmuch search --output=files id:dup-msgid@hostile.test | wc -l)" 2
-if jq -e '.messages[] | select(.id == "dup-msgid@hostile.test")
-	| (keys | any(test("warn|dup"))) or (.body | test("\\[[^]]*(duplicate|same Message-ID|other cop)"; "i"))' \
-	"$W/out/$did.json" >/dev/null 2>&1; then
-	ok "dup-msgid: show warns that the Message-ID has two different files"
-else
-	not_ok_todo "dup-msgid: show warns that the Message-ID has two different files" \
-		"one copy is shown silently; core/mail.c (mail_message has only the first file) and core/format.c do not warn yet"
-fi
+dwarn=$(jq -r '.messages[] | select(.id == "dup-msgid@hostile.test") | .warnings[]' "$W/out/$did.json")
+like "dup-msgid: show (JSON) warns that another file has the Message-ID and different content" \
+	"$dwarn" "another file with the same Message-ID holds different content"
+like "dup-msgid: the warning names the other file" "$dwarn" "hostile\.dup-msgid"
+like "dup-msgid: show (text) has the warning line" "$(cat "$W/out/$did.txt")" \
+	"== \[warning: another file with the same Message-ID holds different content"
+# The copy shown is the one delivered first (the original: its mtime is older, set above).
+like "dup-msgid: the copy delivered first is shown" \
+	"$(jq -r '.messages[] | select(.id == "dup-msgid@hostile.test") | .body' "$W/out/$did.json")" \
+	MARK-DUP-ORIGINAL
+is "no other message carries a warning" \
+	"$(jq -r 'select(type == "object") | .messages[] | select(.id != "dup-msgid@hostile.test"
+		and (.warnings | length) > 0) | .id' $all_json | sort -u | tr '\n' ' ')" ""
 
 done_testing
