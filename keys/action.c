@@ -90,7 +90,10 @@ action_from_name(const char *name)
 	return -2;
 }
 
-/* Global actions may also be bound per panel (bind timeline Space page-down), never in prompts. */
+/*
+ * Global actions may also be bound per panel (bind timeline Space page-down),
+ * never in prompts or the editor, where unbound keys are text.
+ */
 bool
 action_allowed_in(enum action a, enum key_context c)
 {
@@ -102,5 +105,6 @@ action_allowed_in(enum action a, enum key_context c)
 		return true;
 	if (mask & KC(c))
 		return true;
-	return (mask & KC(KCTX_GLOBAL)) && c != KCTX_PROMPT;
+	return (mask & KC(KCTX_GLOBAL)) && c != KCTX_PROMPT &&
+	    c != KCTX_COMPOSE;
 }

@@ -10,9 +10,10 @@
 /*
  * The defaults.  Movement follows vi and less (j/k, g/G, C-f/C-b, C-d/C-u)
  * plus the arrow and paging keys; q leaves the current panel and quits from
- * the queue (mutt); r is kept free for reply.  Case actions are letters
- * named after the field (s state, S severity, e embargo, C CVE,
- * A affected, N note).
+ * the queue (mutt); r replies.  Case actions are letters named after the
+ * field (s state, S severity, e embargo, C CVE, A affected, N note).  The
+ * editor follows Emacs and nano (C-a, C-e, C-k; C-x sends, after the plan
+ * and a yes); it avoids C-s, C-q and C-v, which terminals may swallow.
  */
 static const struct {
 	enum key_context ctx;
@@ -45,6 +46,7 @@ static const struct {
 	{ KCTX_GLOBAL, "Home", ACT_TOP },
 	{ KCTX_GLOBAL, "G", ACT_BOTTOM },
 	{ KCTX_GLOBAL, "End", ACT_BOTTOM },
+	{ KCTX_GLOBAL, "O", ACT_ONCALL },
 
 	{ KCTX_QUEUE, "q", ACT_QUIT },
 	{ KCTX_QUEUE, "Enter", ACT_OPEN },
@@ -61,6 +63,11 @@ static const struct {
 	{ KCTX_TIMELINE, "p", ACT_PREV_MESSAGE },
 	{ KCTX_TIMELINE, "T", ACT_TOGGLE_QUOTES },
 
+	{ KCTX_ONCALL, "q", ACT_CLOSE },
+	{ KCTX_ONCALL, "Escape", ACT_CLOSE },
+	{ KCTX_ONCALL, "Enter", ACT_OPEN },
+	{ KCTX_ONCALL, "M", ACT_FILTER_MINE },
+
 	{ KCTX_HELP, "q", ACT_CLOSE },
 	{ KCTX_HELP, "Escape", ACT_CLOSE },
 	{ KCTX_HELP, "?", ACT_CLOSE },
@@ -73,10 +80,44 @@ static const struct {
 	CASE_KEY("e", ACT_SET_EMBARGO),
 	CASE_KEY("C", ACT_SET_CVE),
 	CASE_KEY("A", ACT_SET_AFFECTED),
+	CASE_KEY("r", ACT_REPLY),
 	CASE_KEY("N", ACT_NOTE),
+	CASE_KEY("M-n", ACT_NOTE_EDITOR),
 	CASE_KEY("m", ACT_MARK),
 	CASE_KEY("x", ACT_CHECK),
 #undef CASE_KEY
+
+	{ KCTX_COMPOSE, "C-x", ACT_COMPOSE_SEND },
+	{ KCTX_COMPOSE, "C-o", ACT_COMPOSE_EDITOR },
+	{ KCTX_COMPOSE, "C-r", ACT_COMPOSE_HEADERS },
+	{ KCTX_COMPOSE, "C-t", ACT_COMPOSE_TEMPLATE },
+	{ KCTX_COMPOSE, "Escape", ACT_COMPOSE_CLOSE },
+	{ KCTX_COMPOSE, "M-d", ACT_COMPOSE_DISCARD },
+	{ KCTX_COMPOSE, "Left", ACT_EDITOR_LEFT },
+	{ KCTX_COMPOSE, "C-b", ACT_EDITOR_LEFT },
+	{ KCTX_COMPOSE, "Right", ACT_EDITOR_RIGHT },
+	{ KCTX_COMPOSE, "C-f", ACT_EDITOR_RIGHT },
+	{ KCTX_COMPOSE, "Up", ACT_EDITOR_UP },
+	{ KCTX_COMPOSE, "C-p", ACT_EDITOR_UP },
+	{ KCTX_COMPOSE, "Down", ACT_EDITOR_DOWN },
+	{ KCTX_COMPOSE, "C-n", ACT_EDITOR_DOWN },
+	{ KCTX_COMPOSE, "Home", ACT_EDITOR_HOME },
+	{ KCTX_COMPOSE, "C-a", ACT_EDITOR_HOME },
+	{ KCTX_COMPOSE, "End", ACT_EDITOR_END },
+	{ KCTX_COMPOSE, "C-e", ACT_EDITOR_END },
+	{ KCTX_COMPOSE, "PageUp", ACT_EDITOR_PAGE_UP },
+	{ KCTX_COMPOSE, "M-v", ACT_EDITOR_PAGE_UP },
+	{ KCTX_COMPOSE, "PageDown", ACT_EDITOR_PAGE_DOWN },
+	{ KCTX_COMPOSE, "M-<", ACT_EDITOR_TOP },
+	{ KCTX_COMPOSE, "M->", ACT_EDITOR_BOTTOM },
+	{ KCTX_COMPOSE, "Backspace", ACT_EDITOR_BACKSPACE },
+	{ KCTX_COMPOSE, "C-h", ACT_EDITOR_BACKSPACE },
+	{ KCTX_COMPOSE, "Delete", ACT_EDITOR_DELETE },
+	{ KCTX_COMPOSE, "C-d", ACT_EDITOR_DELETE },
+	{ KCTX_COMPOSE, "Enter", ACT_EDITOR_NEWLINE },
+	{ KCTX_COMPOSE, "Tab", ACT_EDITOR_TAB },
+	{ KCTX_COMPOSE, "C-k", ACT_EDITOR_KILL_LINE },
+	{ KCTX_COMPOSE, "C-w", ACT_EDITOR_KILL_WORD },
 
 	{ KCTX_PROMPT, "Enter", ACT_PROMPT_ACCEPT },
 	{ KCTX_PROMPT, "Escape", ACT_PROMPT_CANCEL },
@@ -267,7 +308,7 @@ keymap_lookup(const struct keymap *km, enum key_context ctx, key_code k)
 	k = keyc_normalize(k);
 	if ((b = find_binding(km, ctx, k)) != NULL)
 		return b->act;
-	if (ctx != KCTX_PROMPT && ctx != KCTX_GLOBAL &&
+	if (ctx != KCTX_PROMPT && ctx != KCTX_COMPOSE && ctx != KCTX_GLOBAL &&
 	    (b = find_binding(km, KCTX_GLOBAL, k)) != NULL)
 		return b->act;
 	return ACT_NONE;
@@ -322,7 +363,7 @@ char *
 keymap_keys_text(const struct keymap *km, enum key_context ctx,
     enum action a)
 {
-	return keys_text(km, ctx, a, ctx != KCTX_PROMPT);
+	return keys_text(km, ctx, a, ctx != KCTX_PROMPT && ctx != KCTX_COMPOSE);
 }
 
 static void

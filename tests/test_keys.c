@@ -232,9 +232,16 @@ test_defaults(void **state)
 	assert_int_equal(keymap_lookup(km, KCTX_TIMELINE, 'c'), ACT_CLAIM);
 	assert_int_equal(keymap_lookup(km, KCTX_TIMELINE, 'n'),
 	    ACT_NEXT_MESSAGE);
-	/* r stays free for reply (compose). */
-	assert_int_equal(keymap_lookup(km, KCTX_QUEUE, 'r'), ACT_NONE);
-	assert_int_equal(keymap_lookup(km, KCTX_TIMELINE, 'r'), ACT_NONE);
+	/* r replies (mutt). */
+	assert_int_equal(keymap_lookup(km, KCTX_QUEUE, 'r'), ACT_REPLY);
+	assert_int_equal(keymap_lookup(km, KCTX_TIMELINE, 'r'), ACT_REPLY);
+	/* The editor sees only its own bindings: j is typed, Enter is a new line. */
+	assert_int_equal(keymap_lookup(km, KCTX_COMPOSE, 'j'), ACT_NONE);
+	assert_int_equal(keymap_lookup(km, KCTX_COMPOSE, KEYC_ENTER),
+	    ACT_EDITOR_NEWLINE);
+	assert_false(action_allowed_in(ACT_PAGE_DOWN, KCTX_COMPOSE));
+	assert_int_equal(keymap_lookup(km, KCTX_ONCALL, KEYC_ENTER), ACT_OPEN);
+	assert_int_equal(keymap_lookup(km, KCTX_ONCALL, 'j'), ACT_MOVE_DOWN);
 	/* Prompts see only their own bindings: j is typed, not moved on. */
 	assert_int_equal(keymap_lookup(km, KCTX_PROMPT, 'j'), ACT_NONE);
 	assert_int_equal(keymap_lookup(km, KCTX_PROMPT, KEYC_ENTER),
@@ -332,7 +339,7 @@ test_bind(void **state)
 
 	bind_bad(km, "pager", "j", "move-down", "unknown context \"pager\"");
 	bind_bad(km, "pager", "j", "move-down",
-	    "global, queue, timeline, help, prompt");
+	    "global, queue, timeline, oncall, compose, help, prompt");
 	bind_bad(km, NULL, "j", "move-down", "unknown context");
 	bind_bad(km, "queue", "F13", "open", "function keys are F1 to F12");
 	bind_bad(km, "queue", "", "open", "empty key name");

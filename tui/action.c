@@ -17,9 +17,8 @@ target_case(const struct tui *t)
 	return queue_selected(t);
 }
 
-/* After a change: reload the queue and show the case (and its new event) in the timeline. */
-static void
-after_change(struct tui *t, int64_t id)
+void
+case_changed(struct tui *t, int64_t id, bool messages)
 {
 	struct error err = {{0}};
 
@@ -28,11 +27,18 @@ after_change(struct tui *t, int64_t id)
 	if (t->tl_cv == NULL || t->tl_cv->sc->id != id) {
 		if (timeline_open(t, id, &err) != 0)
 			tui_message(t, ST_ERROR, "%s", err.msg);
-	} else if (timeline_reload(t, false, &err) != 0)
+	} else if (timeline_reload(t, messages, &err) != 0)
 		tui_message(t, ST_ERROR, "%s", err.msg);
 	/* The new event is the last one: bring the end of the timeline into view. */
 	timeline_scroll_to(t, t->tl_lines ? (int)t->tl_lines->len : 0);
 	t->dirty |= DIRTY_QUEUE | DIRTY_TIMELINE | DIRTY_STATUS;
+}
+
+/* After a change: reload the queue and show the case (and its new event) in the timeline. */
+static void
+after_change(struct tui *t, int64_t id)
+{
+	case_changed(t, id, false);
 }
 
 /*
@@ -311,8 +317,14 @@ case_action(struct tui *t, enum action act)
 	case ACT_SET_AFFECTED:
 		ask_field(t, cv, "affected", "affected versions: ", NULL, true);
 		break;
+	case ACT_REPLY:
+		composer_reply(t, cv);
+		break;
 	case ACT_NOTE:
 		note(t, cv);
+		break;
+	case ACT_NOTE_EDITOR:
+		composer_note(t, cv);
 		break;
 	case ACT_MARK:
 		mark(t, cv);

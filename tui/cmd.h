@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 
+struct app;
+
 /* Exit statuses (embargo(1) EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
@@ -51,5 +53,11 @@ int cmd_option_error(const struct cmd_entry *cmd, int c, char **argv);
 
 /* Opens the session and refreshes cases from mail; prints warnings on stderr. NULL on failure (reported). */
 struct app *cmd_open_app(const struct cmd_globals *g, int *status);
+
+/* Prints the session's pending warnings on stderr (and forgets them). */
+void cmd_print_warnings(struct app *app);
+
+/* Prints the warnings that came up while the command ran, then closes. */
+void cmd_close_app(struct app *app);
 
 #endif

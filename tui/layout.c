@@ -22,6 +22,7 @@ layout_free(struct tui *t)
 	del(&t->w_tl);
 	del(&t->w_msg);
 	del(&t->w_help);
+	del(&t->w_panel);
 }
 
 static WINDOW *
@@ -84,6 +85,7 @@ layout_update(struct tui *t)
 		t->w_tl = mkwin(body_h, COLS, body_y, 0);
 	}
 	t->w_help = mkwin(body_h, COLS, body_y, 0);
+	t->w_panel = mkwin(body_h, COLS, body_y, 0);
 	/* Scrolling text: let ncurses use the terminal's scroll (fewer bytes over SSH). */
 	if (t->w_tl != NULL)
 		idlok(t->w_tl, TRUE);

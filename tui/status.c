@@ -14,7 +14,7 @@ status_draw(struct tui *t)
 	WINDOW *w = t->w_status;
 	int counts[URG__COUNT] = {0}, none = 0, x = 0, width;
 	const struct case_view *first = NULL;
-	const char *filter;
+	const char *filter, *hint;
 	char *help_keys, *s;
 	GString *b;
 
@@ -36,6 +36,9 @@ status_draw(struct tui *t)
 	b = g_string_new(" ");
 	if (t->app->cfg->me != NULL)
 		g_string_append_printf(b, "%s  ", t->app->cfg->me);
+	/* Who is on call by the rota: whom to ask, or a reminder that it is me. */
+	if ((hint = oncall_hint(t, width >= 100)) != NULL)
+		g_string_append_printf(b, "%s  ", hint);
 	/* With a filter, how many it lets through comes first: it is what the screen shows. */
 	filter = queue_filter_text(t);
 	if (*filter != '\0')

@@ -23,6 +23,13 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
+void
+tui_forget_interrupt(void)
+{
+	if (got_signal == SIGINT)
+		got_signal = 0;
+}
+
 /* ncurses function keys to embargo's key codes. */
 static key_code
 map_function_key(wint_t k)
@@ -114,7 +121,9 @@ tui_read_key(struct tui *t, key_code *out)
 
 		wtimeout(t->w_msg, 0);
 		rc = wget_wch(t->w_msg, &next);
-		if (rc == OK)
+		if (rc == OK && next == 0x1b)
+			unget_wch(next); /* Escape, then a key of its own (M-x) */
+		else if (rc == OK)
 			k = KEYC_META | map_char(next);
 		else if (rc == KEY_CODE_YES && next != KEY_RESIZE &&
 		    map_function_key(next) != KEYC_NONE)
@@ -149,6 +158,18 @@ tui_draw(struct tui *t)
 			help_draw(t);
 			wnoutrefresh(t->w_help);
 		}
+	} else if (t->composer != NULL) {
+		if (t->w_panel != NULL && (t->dirty & (DIRTY_PANEL |
+		    DIRTY_HELP | DIRTY_QUEUE | DIRTY_TIMELINE))) {
+			composer_draw(t);
+			wnoutrefresh(t->w_panel);
+		}
+	} else if (t->oncall_open) {
+		if (t->w_panel != NULL && (t->dirty & (DIRTY_PANEL |
+		    DIRTY_HELP | DIRTY_QUEUE | DIRTY_TIMELINE | DIRTY_STATUS))) {
+			oncall_view_draw(t);
+			wnoutrefresh(t->w_panel);
+		}
 	} else {
 		if (t->w_queue != NULL && (t->dirty & DIRTY_QUEUE)) {
 			queue_draw(t);
@@ -166,6 +187,9 @@ tui_draw(struct tui *t)
 		msg_draw(t);
 		wnoutrefresh(t->w_msg);
 	}
+	/* The editor's cursor: the last window refreshed places it. */
+	if (t->composer != NULL && !t->help_open && t->w_panel != NULL)
+		wnoutrefresh(t->w_panel);
 	doupdate();
 	t->dirty = 0;
 }
@@ -202,7 +226,7 @@ tui_reload(struct tui *t, bool messages)
  * store's data_version, new mail changes notmuch's revision; the clock
  * moving on changes the times left.  Only then is anything reloaded.
  */
-static void
+void
 tui_poll(struct tui *t, bool force)
 {
 	struct error err = {{0}};
@@ -242,6 +266,8 @@ current_context(const struct tui *t)
 {
 	if (t->help_open)
 		return KCTX_HELP;
+	if (t->oncall_open)
+		return KCTX_ONCALL;
 	return t->focus == FOCUS_TIMELINE ? KCTX_TIMELINE : KCTX_QUEUE;
 }
 
@@ -253,6 +279,8 @@ tui_move(struct tui *t, enum action a)
 
 	if (t->help_open)
 		page = t->w_help ? getmaxy(t->w_help) - 1 : 1;
+	else if (t->oncall_open)
+		page = oncall_view_page(t);
 	else if (t->focus == FOCUS_TIMELINE)
 		page = tl_visible_rows(t);
 	else
@@ -272,6 +300,8 @@ tui_move(struct tui *t, enum action a)
 	}
 	if (t->help_open)
 		help_scroll(t, to >= 0 ? to - t->help_top : delta);
+	else if (t->oncall_open)
+		oncall_view_move(t, to >= 0 ? to : delta, to >= 0);
 	else if (t->focus == FOCUS_TIMELINE)
 		timeline_scroll_to(t, to >= 0 ? to : t->tl_top + delta);
 	else
@@ -391,6 +421,28 @@ filter_clear(struct tui *t)
 	queue_apply_filters(t);
 }
 
+void
+tui_open_case(struct tui *t, int64_t id)
+{
+	int row = -1;
+
+	for (int pass = 0; pass < 2 && row < 0; pass++) {
+		for (guint i = 0; i < t->rows->len && row < 0; i++)
+			if (((struct case_view *)t->rows->pdata[i])->sc->id == id)
+				row = (int)i;
+		/* Hidden by a filter: the user asked for this case, so the filters go. */
+		if (row < 0 && pass == 0)
+			filter_clear(t);
+	}
+	if (row < 0) {
+		tui_message(t, ST_ERROR, "case %lld is not in the queue",
+		    (long long)id);
+		return;
+	}
+	queue_move_to(t, row);
+	open_selected(t);
+}
+
 static void
 dispatch(struct tui *t, key_code k)
 {
@@ -417,6 +469,8 @@ dispatch(struct tui *t, key_code k)
 		if (t->help_open) {
 			t->help_open = false;
 			t->dirty = DIRTY_ALL;
+		} else if (t->oncall_open) {
+			oncall_view_toggle(t);
 		} else if (t->focus == FOCUS_TIMELINE) {
 			t->focus = FOCUS_QUEUE;
 			if (t->zoom)
@@ -457,12 +511,33 @@ dispatch(struct tui *t, key_code k)
 		tui_move(t, a);
 		break;
 	case ACT_OPEN:
-		open_selected(t);
+		if (t->oncall_open) {
+			int64_t id = oncall_view_selected(t);
+
+			if (id < 0) {
+				tui_message(t, ST_INFO, "nothing selected");
+				break;
+			}
+			oncall_view_toggle(t);
+			tui_open_case(t, id);
+		} else
+			open_selected(t);
+		break;
+	case ACT_ONCALL:
+		if (t->help_open) {
+			t->help_open = false;
+			t->dirty = DIRTY_ALL;
+		}
+		oncall_view_toggle(t);
 		break;
 	case ACT_FILTER_QUERY:
 		filter_query(t);
 		break;
 	case ACT_FILTER_MINE:
+		if (t->oncall_open) {
+			oncall_view_toggle_mine(t);
+			break;
+		}
 		t->f_mine = !t->f_mine;
 		queue_apply_filters(t);
 		break;
@@ -500,7 +575,9 @@ dispatch(struct tui *t, key_code k)
 	case ACT_SET_EMBARGO:
 	case ACT_SET_CVE:
 	case ACT_SET_AFFECTED:
+	case ACT_REPLY:
 	case ACT_NOTE:
+	case ACT_NOTE_EDITOR:
 	case ACT_MARK:
 	case ACT_CHECK:
 	case ACT_RESPONSE_SENT:
@@ -713,6 +790,7 @@ tui_run(const struct cmd_globals *g)
 out:
 	layout_free(t);
 	help_free(t);
+	oncall_free(t);
 	timeline_free(t);
 	queue_free(t);
 	g_free(t->msg);

@@ -90,6 +90,8 @@ struct tl_line {
 
 enum focus { FOCUS_QUEUE, FOCUS_TIMELINE };
 
+struct composer; /* the compose panel's state (tui/compose.c) */
+
 /* What needs drawing on the next pass. */
 enum {
 	DIRTY_STATUS = 1 << 0,
@@ -98,6 +100,7 @@ enum {
 	DIRTY_TIMELINE = 1 << 3,
 	DIRTY_MSG = 1 << 4,
 	DIRTY_HELP = 1 << 5,
+	DIRTY_PANEL = 1 << 6,     /* the on-call view or the compose panel */
 	DIRTY_ALL = 0xff,
 };
 
@@ -108,6 +111,7 @@ struct tui {
 
 	/* windows (tui/layout.c) */
 	WINDOW *w_status, *w_queue, *w_tl, *w_msg, *w_help;
+	WINDOW *w_panel;     /* the body area, for the on-call view and the compose panel */
 	int queue_h, tl_h;   /* rows of the panels, title rows included */
 	bool side_by_side;
 	bool too_small;      /* below 20x5: only a notice is drawn */
@@ -139,6 +143,20 @@ struct tui {
 	int tl_width;             /* width the lines were built for */
 	int tl_top;
 	bool tl_quotes;           /* quoted text unfolded */
+
+	/* the on-call view (tui/oncall.c) */
+	bool oncall_open;
+	bool oncall_mine;         /* only my cases' deadlines */
+	int oncall_sel, oncall_top;
+	int64_t oncall_sel_case;  /* the selected deadline (case, kind), kept across reloads */
+	int oncall_sel_kind;
+	/* who is on call by the rota, for the status bar (tui/oncall.c) */
+	char *oncall_who;         /* NULL: no rota, or before its first date */
+	char *oncall_error;       /* why the rota could not be read, or NULL */
+	time_t oncall_checked;    /* when (app->now) it was last worked out; 0 never */
+
+	/* the compose panel (tui/compose.c): open while it runs, else NULL */
+	struct composer *composer;
 
 	/* the message line (tui/status.c) */
 	char *msg;
@@ -207,11 +225,65 @@ GPtrArray *prompt_matches(const char *const *choices, const char *text);
 
 /* tui/action.c: the case actions; ACT is one of the case actions of keys/action.h. */
 void case_action(struct tui *t, enum action act);
+/*
+ * After a change to case ID: reloads the queue and shows the case (its
+ * messages again too when MESSAGES) in the timeline, scrolled to the end
+ * where the new event is.
+ */
+void case_changed(struct tui *t, int64_t id, bool messages);
+
+/*
+ * tui/editor.c: the built-in multi-line editor.  The text is plaintext of
+ * an embargoed case: it is wiped when replaced or freed; editor_text()'s
+ * copy must be wiped by its caller.
+ */
+struct editor;
+struct editor *editor_new(void);
+void editor_free(struct editor *e);
+void editor_set_text(struct editor *e, const char *utf8); /* invalid UTF-8 becomes U+FFFD, CR is dropped */
+char *editor_text(const struct editor *e);    /* new UTF-8 string: wipe, then g_free */
+bool editor_blank(const struct editor *e);    /* empty or only white space */
+void editor_home(struct editor *e);           /* cursor and view to the start */
+/*
+ * Does editor action ACT (ACT_EDITOR_*), or inserts K when ACT is ACT_NONE
+ * and K is text, for text WIDTH columns wide.  1: the text changed; 0: the
+ * cursor moved (or nothing happened); -1: the text is full; -2: not an
+ * editor key.
+ */
+int editor_key(struct editor *e, enum action act, key_code k, int width);
+/* Draws the text soft-wrapped into rows Y.. Y+HEIGHT-1 of W and puts W's cursor at the editor's. */
+void editor_draw(struct editor *e, WINDOW *w, int y, int height);
+
+/*
+ * tui/compose.c: the compose panel.  composer_reply() and composer_note()
+ * run the panel until it is left (or the program is told to quit, after the
+ * draft is saved); the panel draws through tui_draw().
+ */
+void composer_reply(struct tui *t, const struct case_view *cv);
+void composer_note(struct tui *t, const struct case_view *cv);
+void composer_draw(struct tui *t);
+
+/* tui/oncall.c: the on-call view and the status bar's on-call hint. */
+void oncall_view_toggle(struct tui *t);
+void oncall_view_draw(struct tui *t);
+void oncall_view_move(struct tui *t, int delta, bool absolute);
+int oncall_view_page(const struct tui *t);
+void oncall_view_toggle_mine(struct tui *t);
+int64_t oncall_view_selected(struct tui *t); /* the selected deadline's case, -1 for none */
+/* "on call: bob" for the status bar (NULL without a rota), refreshed when the clock moves; static buffer. */
+const char *oncall_hint(struct tui *t, bool wide);
+void oncall_free(struct tui *t);
 
 /* tui/tui.c */
 void tui_draw(struct tui *t);
 void tui_resize(struct tui *t);
 void tui_reload(struct tui *t, bool messages);
 int tui_read_key(struct tui *t, key_code *out); /* 0 a key, 1 resize, -1 timeout/signal */
+/* Live refresh on the idle timer (FORCE: now, and read the open thread again). */
+void tui_poll(struct tui *t, bool force);
+/* Selects case ID in the queue (dropping filters that hide it) and opens it in the timeline. */
+void tui_open_case(struct tui *t, int64_t id);
+/* Forgets a SIGINT that arrived while a child (the editor) had the terminal. */
+void tui_forget_interrupt(void);
 
 #endif

@@ -170,8 +170,11 @@ sandbox_new() {
 
 # --- tmux -----------------------------------------------------------------
 #
-# One private tmux server per sandbox (socket DIR/tmux.sock, -f /dev/null so
-# no user config applies), one session "t" with one pane running the program.
+# One private tmux server per sandbox (socket DIR/tmux.sock, config
+# DIR/tmux.conf so no user config applies), one session "t" with one pane
+# running the program.
+# Targets are written "t:" (the session's current window): a bare "t" would
+# also match a window whose name starts with t.
 
 _tui_sock=
 
@@ -198,33 +201,56 @@ tui_start() {
 		tui_stop
 	fi
 	_tui_sock=$SANDBOX/tmux.sock
-	_lib_tmux_sockets="$_lib_tmux_sockets $_tui_sock"
+	case " $_lib_tmux_sockets " in
+	*" $_tui_sock "*) ;;
+	*) _lib_tmux_sockets="$_lib_tmux_sockets $_tui_sock" ;;
+	esac
+	# A server stopped just before (tui_stop, or a test's kill-server)
+	# removes its socket as it exits: a new one must not race it.
+	_tui_n=100
+	while [ -e "$_tui_sock" ] && [ "$_tui_n" -gt 0 ]; do
+		if ! tmux -S "$_tui_sock" list-sessions >/dev/null 2>&1; then
+			rm -f "$_tui_sock"
+			break
+		fi
+		sleep 0.05
+		_tui_n=$((_tui_n - 1))
+	done
+	[ -e "$_tui_sock" ] && bail_out "tui_start: a tmux server still runs on $_tui_sock"
+	# remain-on-exit comes from the server's own config, read before the
+	# program starts, so even a program that exits at once leaves its pane
+	# (screen and exit status) behind.  Nothing of the user's config applies.
+	printf 'set-option -g remain-on-exit on\n' >"$SANDBOX/tmux.conf"
 	# Several arguments: tmux runs the command directly, without sh -c.
-	tmux -S "$_tui_sock" -f /dev/null new-session -d -s t \
+	tmux -S "$_tui_sock" -f "$SANDBOX/tmux.conf" new-session -d -s t \
 		-x "$_tui_cols" -y "$_tui_rows" -e LC_ALL=C.UTF-8 \
 		-e "EMBARGO_NOW=${EMBARGO_NOW:-$FIXTURE_NOW}" \
-		env LC_ALL=C.UTF-8 "${TUI_CMD:-$EMBARGO_BIN}" "$@" \; \
-		set-option -t t remain-on-exit on ||
+		env LC_ALL=C.UTF-8 "${TUI_CMD:-$EMBARGO_BIN}" "$@" ||
 		bail_out "tui_start: tmux new-session failed"
+}
+
+# tui_pid: the program's process id (tmux runs it through env, which execs it).
+tui_pid() {
+	_tui display-message -p -t t: '#{pane_pid}'
 }
 
 # tui_keys KEYS...: tmux key names (Enter, Escape, C-l, Down, j ...).
 tui_keys() {
-	_tui send-keys -t t "$@"
+	_tui send-keys -t t: "$@"
 }
 
 # tui_type TEXT: TEXT literally, as if typed.
 tui_type() {
-	_tui send-keys -t t -l -- "$*"
+	_tui send-keys -t t: -l -- "$*"
 }
 
 # tui_screen: the visible screen as text; tui_screen_color: with SGR escapes.
 tui_screen() {
-	_tui capture-pane -p -t t
+	_tui capture-pane -p -t t:
 }
 
 tui_screen_color() {
-	_tui capture-pane -p -e -t t
+	_tui capture-pane -p -e -t t:
 }
 
 # tui_wait_for PATTERN [TIMEOUT_S]: polls the screen every 0.05 s until a
@@ -256,25 +282,46 @@ _tui_dump() {
 
 # tui_resize COLS ROWS: the program gets SIGWINCH.
 tui_resize() {
-	_tui resize-window -t t -x "$1" -y "$2"
+	_tui resize-window -t t: -x "$1" -y "$2"
 }
 
 # tui_title: the pane title (set by the program with OSC 0 or 2).
 tui_title() {
-	_tui display-message -p -t t '#{pane_title}'
+	_tui display-message -p -t t: '#{pane_title}'
 }
 
 # tui_exit_status: prints the program's exit status and returns 0 if it has
-# exited; returns 1 (printing nothing) while it runs.
+# exited; returns 1 (printing nothing) while it runs.  A signal shows as
+# 128+N.  The pane is dead (its terminal closed) before tmux has reaped the
+# process, so the status is polled for; tmux 3.3a now and then misses the
+# SIGCHLD altogether (the process stays a zombie, the status never comes), so
+# after a moment the server is sent one to make it look again.
 tui_exit_status() {
-	_tui_st=$(_tui display-message -p -t t '#{pane_dead} #{pane_dead_status}') || return 1
-	case $_tui_st in
-	"1 "*)
-		echo "${_tui_st#1 }"
-		return 0
-		;;
-	esac
-	return 1
+	_tui_st=$(_tui display-message -p -t t: '#{pane_dead}') || return 1
+	[ "$_tui_st" = 1 ] || return 1
+	_tui_m=60
+	while [ "$_tui_m" -gt 0 ]; do
+		_tui_st=$(_tui display-message -p -t t: \
+			'#{pane_dead_status}:#{pane_dead_signal}') || return 1
+		case $_tui_st in
+		[0-9]*:*)
+			echo "${_tui_st%%:*}"
+			return 0
+			;;
+		:[0-9]*)
+			echo $((128 + ${_tui_st#:}))
+			return 0
+			;;
+		esac
+		if [ $((_tui_m % 10)) -eq 5 ]; then
+			_tui_srv=$(_tui display-message -p '#{pid}') &&
+				kill -CHLD "$_tui_srv" 2>/dev/null
+		fi
+		sleep 0.05
+		_tui_m=$((_tui_m - 1))
+	done
+	echo "?"
+	return 0
 }
 
 # tui_wait_exit [TIMEOUT_S]: waits until the program exits (default 10 s).

@@ -73,7 +73,8 @@ tui_keys k
 # ? shows every action of the table (keys/action.h) with its keys.
 tui_keys '?'
 tui_wait_for '^ keys \(' || true
-tui_resize 120 90
+# Tall enough for the whole help on one screen (107 lines with the editor's keys).
+tui_resize 120 130
 tui_wait_for 'prompt-kill-word' || true
 help=$(tui_screen)
 missing=
