@@ -80,9 +80,9 @@ enum key_context {
 	X(ACT_SET_AFFECTED, "set-affected", KC_CASE, "set the affected versions")               \
 	X(ACT_REPLY, "reply", KC_CASE,                                                          \
 	    "reply to the reporter in the compose panel (a saved draft is offered first)")     \
-	X(ACT_NOTE, "note", KC_CASE, "add an internal note to the timeline (never mailed)")     \
+	X(ACT_NOTE, "note", KC_CASE, "add an internal note to the timeline (never to the reporter)")     \
 	X(ACT_NOTE_EDITOR, "note-editor", KC_CASE,                                              \
-	    "write a longer internal note in the editor (never mailed)")                       \
+	    "write a longer internal note in the editor (never to the reporter)")                       \
 	X(ACT_MARK, "mark", KC_CASE,                                                            \
 	    "mark response-sent, distros-notified or announced")                                \
 	X(ACT_CHECK, "check", KC_CASE, "tick an item of the publication checklist")             \

@@ -1,4 +1,4 @@
-/* tui/cmd-note.c: `embargo note CASE TEXT`: an internal note on the case's timeline, never mailed. */
+/* tui/cmd-note.c: `embargo note CASE TEXT`: an internal note on the case's timeline, never mailed to the reporter. */
 #include "build-config.h"
 
 #include <getopt.h>
