@@ -171,7 +171,7 @@ sandbox_new() {
 # --- tmux -----------------------------------------------------------------
 #
 # One private tmux server per sandbox (socket DIR/tmux.sock, config
-# DIR/tmux.conf so no user config applies), one session "t" with one pane
+# DIR/tmux.conf so no user config applies; $TUI_TMUX_CONF adds lines to it), one session "t" with one pane
 # running the program.
 # Targets are written "t:" (the session's current window): a bare "t" would
 # also match a window whose name starts with t.
@@ -220,7 +220,7 @@ tui_start() {
 	# remain-on-exit comes from the server's own config, read before the
 	# program starts, so even a program that exits at once leaves its pane
 	# (screen and exit status) behind.  Nothing of the user's config applies.
-	printf 'set-option -g remain-on-exit on\n' >"$SANDBOX/tmux.conf"
+	printf 'set-option -g remain-on-exit on\n%s\n' "${TUI_TMUX_CONF-}" >"$SANDBOX/tmux.conf"
 	# Several arguments: tmux runs the command directly, without sh -c.
 	tmux -S "$_tui_sock" -f "$SANDBOX/tmux.conf" new-session -d -s t \
 		-x "$_tui_cols" -y "$_tui_rows" -e LC_ALL=C.UTF-8 \
