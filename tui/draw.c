@@ -11,8 +11,11 @@
 static int
 char_width(gunichar *ch)
 {
-	int w = wcwidth((wchar_t)*ch);
+	int w;
 
+	if (*ch >= 0x20 && *ch < 0x7f)
+		return 1; /* printable ASCII, most of mail: no wcwidth call */
+	w = wcwidth((wchar_t)*ch);
 	if (w < 0) {
 		*ch = 0xfffd;
 		w = 1;

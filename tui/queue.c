@@ -140,6 +140,12 @@ draw_row(struct tui *t, const struct cols *c, int i)
 		return;
 	cv = t->rows->pdata[i];
 	sc = cv->sc;
+	/*
+	 * The selection is a reverse-video block over the number and the
+	 * urgency marker only: visible with and without colour, and moving
+	 * it changes a few cells, so the terminal gets a few bytes, not two
+	 * rows (issue 10: j in <= 200 bytes).
+	 */
 	sel = i == t->sel ? A_REVERSE : 0;
 	urg = next_urgency(cv);
 
@@ -148,6 +154,7 @@ draw_row(struct tui *t, const struct cols *c, int i)
 	x += draw_text_ex(w, y, x, c->mark, urgency_marker(urg),
 	    colour_urgency(urg), sel, true);
 	x += draw_text_ex(w, y, x, 1, " ", ST_NORMAL, sel, true);
+	sel = 0;
 	if (urg >= 0) {
 		const struct deadline *d = &cv->dl.d[cv->dl.next];
 

@@ -45,6 +45,22 @@ seg_add(struct tl_line *l, enum style st, const char *text)
 	g_array_append_val(l->segs, seg);
 }
 
+/* Adds TEXT (a new string, taken) to line L in style ST: text_wrap's output is already safe, so it is only checked. */
+static void
+seg_take(struct tl_line *l, enum style st, char *text)
+{
+	struct tl_seg seg;
+
+	seg.style = st;
+	if (sanitize_is_safe(text, SAN_LINE))
+		seg.text = text;
+	else {
+		seg.text = sanitize_text(text, -1, SAN_LINE);
+		g_free(text);
+	}
+	g_array_append_val(l->segs, seg);
+}
+
 static int
 line_width(const struct tl_line *l)
 {
@@ -85,18 +101,17 @@ static void
 add_wrapped(GPtrArray *lines, int msg, int width, const char *prefix,
     enum style pst, const char *text, enum style st)
 {
-	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
-	char *safe = sanitize_text(text, -1, SAN_LINE);
+	GPtrArray *parts = g_ptr_array_new();
 	int pw = text_width(prefix);
 
-	text_wrap(safe, width - pw, parts);
+	/* text_wrap sanitises TEXT (once); the lines it makes move to the segments. */
+	text_wrap(text, width - pw, parts);
 	for (guint i = 0; i < parts->len; i++) {
 		struct tl_line *l = line_new(lines, msg);
 
-		seg_add(l, pst, prefix);
-		seg_add(l, st, parts->pdata[i]);
+		seg_take(l, pst, g_strdup(prefix));
+		seg_take(l, st, parts->pdata[i]);
 	}
-	g_free(safe);
 	g_ptr_array_unref(parts);
 }
 
@@ -380,6 +395,13 @@ build_message(struct tui *t, GPtrArray *lines, int msg, int width,
 		x += bw;
 	}
 	g_array_unref(badges);
+	/* Several different files with this Message-ID: one may be forged.  Long (it names them), so wrapped. */
+	if (tm->warning != NULL) {
+		s = g_strdup_printf("[warning: %s]", tm->warning);
+		add_wrapped(lines, msg, width, "   ", ST_NORMAL, s,
+		    ST_BADGE_WARN);
+		g_free(s);
+	}
 
 	if (mv == NULL) {
 		line_new(lines, msg);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -684,17 +685,39 @@ want_colour(const struct config *cfg)
 	return cfg->color && (nc == NULL || *nc == '\0');
 }
 
+/*
+ * Opens the gpgme context once the first screen is up and no key is
+ * waiting: gpgme's first context runs gpgconf and gpg --version (some
+ * 20-40 ms), which would otherwise land on the first case opened.  A
+ * failure is left for app_thread to report when a case is opened.
+ */
+static void
+crypto_warm_up(struct tui *t)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct error err = {{0}};
+
+	if (t->app->crypto != NULL || poll(&p, 1, 0) != 0)
+		return;
+	(void)app_open_crypto(t->app, &err);
+}
+
 static void
 tui_loop(struct tui *t)
 {
 	int ms = t->app->cfg->refresh_secs > 0 ?
 	    t->app->cfg->refresh_secs * 1000 : 2000;
+	bool warm = false;
 
 	while (!t->quit) {
 		key_code k;
 		int rc;
 
 		tui_draw(t);
+		if (!warm) {
+			warm = true;
+			crypto_warm_up(t);
+		}
 		if (t->w_msg != NULL)
 			wtimeout(t->w_msg, ms);
 		rc = tui_read_key(t, &k);

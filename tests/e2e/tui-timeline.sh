@@ -21,6 +21,19 @@ Earlier you wrote:
 
 MARK-AFTER-QUOTE
 EOF
+# Two different files with one Message-ID: the timeline must warn (one may be forged).
+for v in 1 2; do
+	cat >"$SANDBOX/mail/INBOX/new/1700000002.dup-$v.fixture" <<EOF
+From: Dana Dup <dana@reporter.test>
+To: security@example.org
+Subject: Duplicate report
+Date: Fri, 20 Nov 2026 09:00:00 +0000
+Message-ID: <dup-1@fixture.test>
+Content-Type: text/plain; charset=utf-8
+
+MARK-DUP-BODY version $v
+EOF
+done
 notmuch new >/dev/null 2>&1 || bail_out "notmuch new failed"
 tui_start 100 60
 tui_wait_for 'Heap overflow' || bail_out "the queue did not come up"
@@ -84,6 +97,13 @@ like "mail for another key says cannot decrypt, with the reason" "$(tui_screen)"
 open_case inline-enc
 tui_wait_for 'MARK-INLINE-ENC' && ok "inline PGP is decrypted" || not_ok "inline PGP is decrypted"
 like "inline PGP is marked encrypted and signed" "$(tui_screen)" '\[encrypted\] \[signed: Rita Reporter'
+
+open_case dup-1
+tui_wait_for 'MARK-DUP-BODY' || true
+like "a duplicated Message-ID with different content shows a warning badge" \
+	"$(tui_screen)" '^   \[warning: another file with the same Message-ID holds different'
+like "the warning badge is in the warning colour" "$(tui_screen_color)" \
+	"$(printf '\033')\[[0-9;]*33m\[warning: "
 
 # The five-message thread: next/prev-message jump between headers; quotes fold.
 open_case t5-1
