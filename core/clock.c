@@ -28,38 +28,6 @@ struct civil {
 	int year, month, day, hour, minute, second;
 };
 
-/*
- * Quotes S for an error message: control characters (and bytes that are
- * not UTF-8) become \xNN escapes so hostile input cannot drive the
- * terminal, and long values are cut.  (g_free)
- */
-static char *
-quote(const char *s)
-{
-	GString *q = g_string_new("\"");
-	bool utf8 = g_utf8_validate(s, -1, NULL);
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		/* Cut long values, but never inside a UTF-8 sequence. */
-		if (q->len >= 80 && (*p & 0xc0) != 0x80) {
-			g_string_append(q, "...");
-			break;
-		}
-		if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
-			g_string_append_printf(q, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			/* C1 controls such as U+009B (CSI). */
-			g_string_append_printf(q, "\\u%04x", p[1]);
-			p++;
-		} else if (*p == '"' || *p == '\\')
-			g_string_append_printf(q, "\\%c", *p);
-		else
-			g_string_append_c(q, (char)*p);
-	}
-	g_string_append_c(q, '"');
-	return g_string_free(q, FALSE);
-}
-
 static bool
 is_leap(int64_t y)
 {
@@ -242,7 +210,7 @@ clock_parse_iso8601(const char *s, time_t *out, struct error *err)
 		s = "";
 	if (parse_iso(s, out, &why) == 0)
 		return 0;
-	q = quote(s);
+	q = error_quote(s);
 	error_set(err, "%s: %s; %s", q, why.msg, ISO_EXPECTED);
 	g_free(q);
 	return -1;
@@ -295,7 +263,7 @@ clock_parse_duration(const char *s, int64_t *secs, struct error *err)
 	char *q;
 	int rv;
 
-	q = quote(p);
+	q = error_quote(p);
 	if (!g_ascii_isdigit(*p)) {
 		rv = error_set(err, "%s: %s", q, DURATION_EXPECTED);
 		goto out;
@@ -407,7 +375,7 @@ clock_parse_user_time(const char *s, time_t now, const char *tzname,
 	}
 	tz = g_time_zone_new_identifier(zone);
 	if (tz == NULL) {
-		q = quote(zone);
+		q = error_quote(zone);
 		rv = error_set(err, "unknown time zone %s: expected an IANA name like Europe/Berlin or UTC", q);
 		g_free(q);
 		goto out;
@@ -416,7 +384,7 @@ clock_parse_user_time(const char *s, time_t now, const char *tzname,
 	rv = 0;
 	goto out;
 bad:
-	q = quote(copy);
+	q = error_quote(copy);
 	rv = error_set(err, "%s: %s; " USER_EXPECTED, q, why.msg, zone);
 	g_free(q);
 out:
@@ -481,4 +449,27 @@ clock_format_left_short(int64_t secs, char buf[CLOCK_LEFT_LEN])
 	else
 		snprintf(buf, CLOCK_LEFT_LEN, "%s%" PRIu64 "m", sign, m);
 	return buf;
+}
+
+char *
+clock_format_local(time_t t, const char *tzname)
+{
+	GTimeZone *tz = tzname != NULL && *tzname != '\0' ?
+	    g_time_zone_new_identifier(tzname) : NULL;
+	GDateTime *dt, *local;
+	char *s;
+
+	if (tz == NULL)
+		tz = g_time_zone_new_utc();
+	dt = g_date_time_new_from_unix_utc((gint64)t);
+	if (dt == NULL) {
+		g_time_zone_unref(tz);
+		return g_strdup("?");
+	}
+	local = g_date_time_to_timezone(dt, tz);
+	s = g_date_time_format(local, "%Y-%m-%d %H:%M");
+	g_date_time_unref(local);
+	g_date_time_unref(dt);
+	g_time_zone_unref(tz);
+	return s;
 }

@@ -49,6 +49,12 @@ int clock_parse_user_time(const char *s, time_t now, const char *tzname,
 char *clock_format_iso8601(time_t t, char buf[CLOCK_ISO_LEN]);
 
 /*
+ * Formats T for people as "2026-11-21 12:00" in the time zone TZNAME (an
+ * IANA name; NULL, "" or an unknown zone: UTC).  New string (g_free).
+ */
+char *clock_format_local(time_t t, const char *tzname);
+
+/*
  * Parses "90m", "24h", "5d", "2w" (a positive integer and one unit: m h d w)
  * into seconds.  Zero, signs, blanks, fractions, other units and durations
  * over 36500 days are refused.

@@ -180,36 +180,6 @@ struct loader {
 	unsigned keys_bind_line; /* line of `bind =` in [keys] */
 };
 
-/*
- * Quotes S for a message: control characters (and bytes that are not
- * UTF-8) become \xNN so a hostile file cannot drive the terminal; long
- * values are cut.  (g_free)
- */
-static char *
-quote(const char *s)
-{
-	GString *q = g_string_new("\"");
-	bool utf8 = g_utf8_validate(s, -1, NULL);
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (q->len >= 80 && (*p & 0xc0) != 0x80) {
-			g_string_append(q, "...");
-			break;
-		}
-		if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
-			g_string_append_printf(q, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			g_string_append_printf(q, "\\u%04x", p[1]);
-			p++;
-		} else if (*p == '"' || *p == '\\')
-			g_string_append_printf(q, "\\%c", *p);
-		else
-			g_string_append_c(q, (char)*p);
-	}
-	g_string_append_c(q, '"');
-	return g_string_free(q, FALSE);
-}
-
 /* A copy of S with control characters replaced, for names and GLib messages. (g_free) */
 static char *
 printable(const char *s)
@@ -424,7 +394,7 @@ set_address(const struct key_def *def, const char *value, char **list,
 		replace_string(field, g_strdup(value));
 		return 0;
 	}
-	q = quote(value);
+	q = error_quote(value);
 	error_set(why, "%s: expected an address like alice@example.org", q);
 	g_free(q);
 	return -1;
@@ -442,7 +412,7 @@ set_zone(const struct key_def *def, const char *value, char **list,
 		replace_string(field, g_strdup(value));
 		return 0;
 	}
-	q = quote(value);
+	q = error_quote(value);
 	error_set(why, "%s: expected an IANA time zone name like Europe/Berlin or UTC", q);
 	g_free(q);
 	return -1;
@@ -471,7 +441,7 @@ set_fingerprint(const struct key_def *def, const char *value, char **list,
 		return 0;
 	}
 	g_string_free(fpr, TRUE);
-	q = quote(value);
+	q = error_quote(value);
 	error_set(why, "%s: expected a key fingerprint (40 hex digits, as gpg --fingerprint shows)", q);
 	g_free(q);
 	return -1;
@@ -490,7 +460,7 @@ set_list(const struct key_def *def, const char *value, char **list,
 		char *s;
 
 		if (addresses ? !is_address(*it) : !is_date(*it)) {
-			char *q = quote(*it);
+			char *q = error_quote(*it);
 
 			error_set(why, addresses ?
 			    "%s: expected addresses like alice@example.org, separated by ; or ," :
@@ -545,7 +515,7 @@ set_choice(const struct key_def *def, const char *value, char **list,
 		if (n < G_N_ELEMENTS(names))
 			names[n++] = c->name;
 	}
-	q = quote(value);
+	q = error_quote(value);
 	all = join_names(names, n);
 	error_set(why, "%s: expected %s", q, all);
 	g_free(all);
@@ -571,7 +541,7 @@ set_severity(const struct key_def *def, const char *value, char **list,
 	}
 	for (int i = 0; i < SEV__COUNT; i++)
 		names[i] = severity_name((enum severity)i);
-	q = quote(value);
+	q = error_quote(value);
 	all = join_names(names, SEV__COUNT);
 	error_set(why, "%s: expected a severity: %s", q, all);
 	g_free(all);
@@ -605,7 +575,7 @@ set_bool(const struct key_def *def, const char *value, char **list,
 			return 0;
 		}
 	}
-	q = quote(value);
+	q = error_quote(value);
 	error_set(why, "%s: expected true or false", q);
 	g_free(q);
 	return -1;
@@ -627,7 +597,7 @@ set_int(const struct key_def *def, const char *value, char **list,
 		*(int *)field = (int)v;
 		return 0;
 	}
-	q = quote(value);
+	q = error_quote(value);
 	error_set(why, "%s: expected a whole number from %d to %d", q, r->min, r->max);
 	g_free(q);
 	return -1;
@@ -645,7 +615,7 @@ set_bindings(const struct key_def *def, const char *value, char **list,
 			add_binding(ld, ld->keys_bind_line, words);
 		g_strfreev(words);
 		if (n != 0 && n != 3) {
-			char *q = quote(g_strstrip(*it));
+			char *q = error_quote(g_strstrip(*it));
 
 			error_set(why, "%s: expected CONTEXT KEY ACTION (three words), separated by ;", q);
 			g_free(q);
@@ -887,7 +857,7 @@ extract_bind_lines(struct loader *ld, char *data, size_t len, struct error *err)
 				char **words = split_words(text + 4);
 
 				if (g_strv_length(words) != 3) {
-					char *q = quote(text);
+					char *q = error_quote(text);
 
 					rv = error_set(err, "%s:%u: %s: expected bind CONTEXT KEY ACTION (three words)",
 					    ld->path, line, q);

@@ -21,6 +21,14 @@ int error_set(struct error *err, const char *fmt, ...)
 int error_prefix(struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Quotes S (any bytes from a file, the environment or mail) for an error
+ * message: control characters and bytes that are not UTF-8 become \xNN
+ * escapes, so hostile input cannot drive the terminal, and long values are
+ * cut.  New string (g_free).
+ */
+char *error_quote(const char *s);
+
 /* Clears the message. */
 void error_clear(struct error *err);
 

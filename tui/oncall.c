@@ -166,30 +166,6 @@ oncall_view_selected(struct tui *t)
 	return id;
 }
 
-static char *
-fmt_due(const struct tui *t, time_t when)
-{
-	const char *tzname = t->app->cfg->timezone;
-	GTimeZone *tz = tzname && *tzname ? g_time_zone_new_identifier(tzname) :
-	    NULL;
-	GDateTime *dt, *local;
-	char *s;
-
-	if (tz == NULL)
-		tz = g_time_zone_new_utc();
-	dt = g_date_time_new_from_unix_utc((gint64)when);
-	if (dt == NULL) {
-		g_time_zone_unref(tz);
-		return g_strdup("?");
-	}
-	local = g_date_time_to_timezone(dt, tz);
-	s = g_date_time_format(local, "%Y-%m-%d %H:%M");
-	g_date_time_unref(local);
-	g_date_time_unref(dt);
-	g_time_zone_unref(tz);
-	return s;
-}
-
 /* Draws TEXT clipped into a column of WIDTH (plus one blank) at *X. */
 static void
 col(WINDOW *w, int y, int *x, int width, const char *text, enum style st,
@@ -289,7 +265,7 @@ oncall_view_draw(struct tui *t)
 		col(w, y, &x, 10, clock_format_left((int64_t)(r->d->due -
 		    t->app->now), left), ust, sel);
 		if (wide) {
-			s = fmt_due(t, r->d->due);
+			s = clock_format_local(r->d->due, t->app->cfg->timezone);
 			col(w, y, &x, 17, s, ST_NORMAL, sel);
 			g_free(s);
 		}

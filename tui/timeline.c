@@ -71,31 +71,6 @@ line_width(const struct tl_line *l)
 	return w;
 }
 
-/* "2026-11-21 12:00" in the configured time zone (UTC by default). */
-static char *
-fmt_time(const struct tui *t, time_t when)
-{
-	const char *tzname = t->app->cfg->timezone;
-	GTimeZone *tz = tzname && *tzname ? g_time_zone_new_identifier(tzname) :
-	    NULL;
-	GDateTime *dt, *local;
-	char *s;
-
-	if (tz == NULL)
-		tz = g_time_zone_new_utc();
-	dt = g_date_time_new_from_unix_utc((gint64)when);
-	if (dt == NULL) {
-		g_time_zone_unref(tz);
-		return g_strdup("?");
-	}
-	local = g_date_time_to_timezone(dt, tz);
-	s = g_date_time_format(local, "%Y-%m-%d %H:%M");
-	g_date_time_unref(local);
-	g_date_time_unref(dt);
-	g_time_zone_unref(tz);
-	return s;
-}
-
 /* Wraps TEXT (one line, any origin) after PREFIX into lines of WIDTH columns. */
 static void
 add_wrapped(GPtrArray *lines, int msg, int width, const char *prefix,
@@ -163,11 +138,12 @@ build_summary(struct tui *t, GPtrArray *lines)
 	for (size_t i = 0; i < cv->dl.n; i++) {
 		const struct deadline *d = &cv->dl.d[i];
 		char left[CLOCK_LEFT_LEN];
-		char *due = fmt_time(t, d->due), *met = NULL;
+		const char *tz = t->app->cfg->timezone;
+		char *due = clock_format_local(d->due, tz), *met = NULL;
 
 		l = line_new(lines, -1);
 		if (d->urgency == URG_MET) {
-			met = fmt_time(t, d->met_at);
+			met = clock_format_local(d->met_at, tz);
 			s = g_strdup_printf("  %-9s due %s  met %s",
 			    deadline_kind_name(d->kind), due, met);
 		} else
@@ -369,7 +345,8 @@ build_message(struct tui *t, GPtrArray *lines, int msg, int width,
 	l = line_new(lines, msg);
 	l->msg_start = true;
 	seg_add(l, ST_GUTTER, "\xe2\x94\x80\xe2\x94\x80 ");
-	when = fmt_time(t, mv && mv->date ? mv->date : tm->mm->date);
+	when = clock_format_local(mv && mv->date ? mv->date : tm->mm->date,
+	    t->app->cfg->timezone);
 	seg_add(l, ST_HEADER, when);
 	g_free(when);
 	seg_add(l, ST_HEADER, "  ");
@@ -454,7 +431,8 @@ static void
 build_event(struct tui *t, GPtrArray *lines, int width,
     const struct store_event *ev)
 {
-	char *when = fmt_time(t, ev->at), *detail = format_event_detail(ev);
+	char *when = clock_format_local(ev->at, t->app->cfg->timezone);
+	char *detail = format_event_detail(ev);
 	char **parts = g_strsplit(detail, "\n", -1);
 	char *head = g_strdup_printf(" \xc2\xb7 %s  %s  %s: ", when,
 	    ev->author ? ev->author : "?", ev->kind ? ev->kind : "?");

@@ -5,26 +5,13 @@
 # free of anything that could drive a terminal.
 . "$top_srcdir/tests/e2e/lib.sh"
 
-H=$top_srcdir/tests/hostile
 E=$EMBARGO_BIN
 SHOW_SECONDS=15       # each show (the slowest corpus message takes well under 1 s)
 SHOW_KIB=262144       # each show's peak RSS: 256 MiB (the 50 MiB message needs ~70)
 
 sandbox_new
-W=$SANDBOX/hostile
-mkdir -p "$W/gen" "$W/out"
-
-if ! out=$("$H/generate" "$SANDBOX" "$W/gen" 2>&1); then
-	diag "$out"
-	bail_out "tests/hostile/generate failed"
-fi
-# The compression bomb is encrypted to a published test key (making it takes a minute).
-gpg --batch --quiet --import "$H/keys/bomb-secret.asc" 2>/dev/null ||
-	bail_out "cannot import tests/hostile/keys/bomb-secret.asc"
-
-for f in "$H"/*.eml "$W"/gen/*.eml; do
-	cp "$f" "$SANDBOX/mail/INBOX/new/hostile.$(basename "$f" .eml)"
-done
+hostile_corpus_copy
+mkdir -p "$W/out"
 # Two files, one Message-ID: the original arrived first, the impostor a day later.
 touch -d 2026-11-20T10:00:00Z "$SANDBOX/mail/INBOX/new/hostile.dup-msgid"
 touch -d 2026-11-21T10:00:00Z "$SANDBOX/mail/INBOX/new/hostile.dup-msgid-copy"

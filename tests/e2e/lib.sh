@@ -347,3 +347,23 @@ tui_stop() {
 	fi
 	return 0
 }
+
+# hostile_corpus_copy: generates the key-dependent and big messages of the
+# hostile-mail corpus (tests/hostile) for the sandbox, imports the test key
+# the compression bomb is encrypted to, and copies every corpus message into
+# $SANDBOX/mail/INBOX/new (the caller runs notmuch new).  Sets H and W.
+hostile_corpus_copy() {
+	H=$top_srcdir/tests/hostile
+	W=$SANDBOX/hostile
+	mkdir -p "$W/gen"
+	if ! _hc_out=$("$H/generate" "$SANDBOX" "$W/gen" 2>&1); then
+		diag "$_hc_out"
+		bail_out "tests/hostile/generate failed"
+	fi
+	# The compression bomb is encrypted to a published test key (making it takes a minute).
+	gpg --batch --quiet --import "$H/keys/bomb-secret.asc" 2>/dev/null ||
+		bail_out "cannot import tests/hostile/keys/bomb-secret.asc"
+	for _hc_f in "$H"/*.eml "$W"/gen/*.eml; do
+		cp "$_hc_f" "$SANDBOX/mail/INBOX/new/hostile.$(basename "$_hc_f" .eml)"
+	done
+}

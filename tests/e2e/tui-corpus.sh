@@ -5,23 +5,12 @@
 # as they were, the layout stays intact, and no raw escape is on screen.
 . "$top_srcdir/tests/e2e/lib.sh"
 
-H=$top_srcdir/tests/hostile
 E=$EMBARGO_BIN
 ESC=$(printf '\033')
 COLS=100 ROWS=30
 
 sandbox_new
-W=$SANDBOX/hostile
-mkdir -p "$W/gen"
-if ! out=$("$H/generate" "$SANDBOX" "$W/gen" 2>&1); then
-	diag "$out"
-	bail_out "tests/hostile/generate failed"
-fi
-gpg --batch --quiet --import "$H/keys/bomb-secret.asc" 2>/dev/null ||
-	bail_out "cannot import tests/hostile/keys/bomb-secret.asc"
-for f in "$H"/*.eml "$W"/gen/*.eml; do
-	cp "$f" "$SANDBOX/mail/INBOX/new/hostile.$(basename "$f" .eml)"
-done
+hostile_corpus_copy
 notmuch new --quiet || bail_out "notmuch new failed"
 
 # The queue shows the open cases in `embargo list` order.
