@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,12 @@
  * older derivation is then rescanned in full on the next refresh.
  */
 #define MAIL_FACTS_VERSION "3"
+
+/*
+ * Bumped whenever what is read from a message file into the store's cache
+ * (struct store_msgfile) changes: the cache is then emptied.
+ */
+#define MAIL_MSGFILES_VERSION "1"
 
 /* Limits on reading a message file ourselves (headers, inline PGP scan). */
 #define MAIL_HEADER_MAX (1024 * 1024)
@@ -369,6 +376,9 @@ struct msgfile {
 	char *from, *to, *cc, *reply_to;
 	char *event;       /* X-Embargo-Event (team sync's event mail), NULL when absent */
 	GPtrArray *auth;   /* char *: Authentication-Results values, topmost first */
+	struct stat sb;    /* the file when opened */
+	size_t got;        /* bytes read so far */
+	bool eof;          /* all sb.st_size bytes read: no need to ask for more */
 };
 
 static void
@@ -389,18 +399,29 @@ msgfile_close(struct msgfile *mf)
 	mf->fd = -1;
 }
 
-/* Reads up to MAIL_CHUNK more bytes into mf->buf: >0 read, 0 end of file, -1 error. */
+/*
+ * Reads up to MAIL_CHUNK more bytes into mf->buf: >0 read, 0 end of file, -1
+ * error.  The size seen when the file was opened ends it without another
+ * read (a file growing meanwhile is read as it was: its changed stamp has
+ * it read again next time).
+ */
 static ssize_t
 msgfile_fill(struct msgfile *mf)
 {
-	guint8 chunk[MAIL_CHUNK];
+	guint old = mf->buf->len;
 	ssize_t n;
 
+	if (mf->eof)
+		return 0;
+	g_byte_array_set_size(mf->buf, old + MAIL_CHUNK);
 	do
-		n = read(mf->fd, chunk, sizeof chunk);
+		n = read(mf->fd, mf->buf->data + old, MAIL_CHUNK);
 	while (n < 0 && errno == EINTR);
+	g_byte_array_set_size(mf->buf, old + (n > 0 ? (guint)n : 0));
 	if (n > 0)
-		g_byte_array_append(mf->buf, chunk, (guint)n);
+		mf->got += (size_t)n;
+	if (n == 0 || (S_ISREG(mf->sb.st_mode) && mf->got >= (size_t)mf->sb.st_size))
+		mf->eof = true;
 	return n;
 }
 
@@ -443,7 +464,8 @@ header_add(char **slot, const char *value, bool list)
  * lines joined with a space), NAME trimmed, VALUE as it stands after ':'.
  */
 static void
-headers_each(const char *text, size_t len,
+headers_each_wanted(const char *text, size_t len,
+    bool (*want)(const char *name, size_t n),
     void (*fn)(void *arg, const char *name, const char *value), void *arg)
 {
 	GString *line = g_string_new(NULL);
@@ -453,6 +475,27 @@ headers_each(const char *text, size_t len,
 		size_t start = i;
 		char *colon, *name;
 
+		if (want != NULL) {
+			const char *c = memchr(text + i, ':', len - i);
+			const char *nl = memchr(text + i, '\n', len - i);
+			size_t n = c != NULL && (nl == NULL || c < nl) ? (size_t)(c - (text + i)) : 0;
+
+			size_t lead = 0;
+
+			/* A header not wanted: skip its line and continuation lines unread. */
+			while (n > 0 && (text[i + n - 1] == ' ' || text[i + n - 1] == '\t'))
+				n--;
+			while (lead < n && (text[i + lead] == ' ' || text[i + lead] == '\t'))
+				lead++;
+			if (c != NULL && (nl == NULL || c < nl) && !want(text + i + lead, n - lead)) {
+				do {
+					const char *e = memchr(text + i, '\n', len - i);
+
+					i = e != NULL ? (size_t)(e - text) + 1 : len;
+				} while (i < len && (text[i] == ' ' || text[i] == '\t'));
+				continue;
+			}
+		}
 		/* One logical header: a line and its continuation lines. */
 		g_string_truncate(line, 0);
 		do {
@@ -474,6 +517,30 @@ headers_each(const char *text, size_t len,
 		g_free(name);
 	}
 	g_string_free(line, TRUE);
+}
+
+static void
+headers_each(const char *text, size_t len,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	headers_each_wanted(text, len, NULL, fn, arg);
+}
+
+/* Whether header_keep wants the header NAME[0..N) (its name as written, trimmed). */
+static bool
+header_wanted(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"from", "to", "cc", "reply-to", MAIL_EVENT_HEADER,
+		"authentication-results",
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (strlen(names[i]) == n && g_ascii_strncasecmp(name, names[i], n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -500,7 +567,7 @@ static void
 headers_parse(struct msgfile *mf, const char *text, size_t len)
 {
 	mf->auth = g_ptr_array_new_with_free_func(g_free);
-	headers_each(text, len, header_keep, mf);
+	headers_each_wanted(text, len, header_wanted, header_keep, mf);
 }
 
 /* Opens PATH and reads its header block; false when it cannot be read. */
@@ -515,6 +582,11 @@ msgfile_open(struct msgfile *mf, const char *path)
 	mf->fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (mf->fd < 0)
 		return false;
+	if (fstat(mf->fd, &mf->sb) < 0) {
+		close(mf->fd);
+		mf->fd = -1;
+		return false;
+	}
 	mf->buf = g_byte_array_new();
 	while ((end = header_end(mf->buf->data, mf->buf->len)) == 0 &&
 	    mf->buf->len < MAIL_HEADER_MAX && (n = msgfile_fill(mf)) > 0)
@@ -1030,42 +1102,277 @@ message_has_tag(notmuch_message_t *msg, const char *tag)
 	return found;
 }
 
+/*
+ * What the facts need from one message file: its raw address headers, the
+ * event mark, Authentication-Results and whether its body holds inline PGP.
+ * Read from the file, or from the store's cache of it (struct
+ * store_msgfile) when the file is unchanged since it was read.
+ */
+struct msghdr {
+	struct store_msgfile row;
+	GPtrArray *auth;   /* char *, topmost first */
+};
+
+static void
+msghdr_clear(struct msghdr *h)
+{
+	store_msgfile_clear(&h->row);
+	if (h->auth != NULL)
+		g_ptr_array_unref(h->auth);
+	h->auth = NULL;
+}
+
+/* The per-refresh side of the cache: the store, and which rows were used. */
+struct msgcache {
+	struct store *st;
+	GHashTable *used;  /* keys (int64_t *) of the rows used, for pruning; NULL when not pruning */
+	bool empty;        /* the cache holds nothing: no lookups */
+	bool write;        /* rows are written for files read (incremental refreshes) */
+	unsigned int hits, misses;
+};
+
+static void
+msgcache_use(struct msgcache *mc, const char *path)
+{
+	int64_t k;
+
+	if (mc == NULL || mc->used == NULL)
+		return;
+	k = store_msgfile_key(path);
+	if (!g_hash_table_contains(mc->used, &k))
+		g_hash_table_add(mc->used, g_memdup2(&k, sizeof k));
+}
+
+static bool
+msgcache_keep(void *arg, int64_t key)
+{
+	struct msgcache *mc = arg;
+
+	return g_hash_table_contains(mc->used, &key);
+}
+
+/* The file's identity as the cache compares it: inode, size, modification time. */
+static char *
+stat_stamp(const struct stat *sb)
+{
+	return g_strdup_printf("%ju:%jd:%jd.%09ld", (uintmax_t)sb->st_ino,
+	    (intmax_t)sb->st_size, (intmax_t)sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec);
+}
+
+static void
+msghdr_auth_split(struct msghdr *h)
+{
+	h->auth = g_ptr_array_new_with_free_func(g_free);
+	if (h->row.auth != NULL && *h->row.auth != '\0') {
+		char **v = g_strsplit(h->row.auth, "\n", -1);
+		size_t i;
+
+		for (i = 0; v[i] != NULL; i++)
+			g_ptr_array_add(h->auth, v[i]);
+		g_free(v);
+	}
+}
+
+static char *
+msghdr_auth_join(GPtrArray *auth)
+{
+	GString *a = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < auth->len; i++) {
+		if (i > 0)
+			g_string_append_c(a, '\n');
+		g_string_append(a, g_ptr_array_index(auth, i));
+	}
+	return g_string_free(a, FALSE);
+}
+
+/*
+ * Fills H for the message MSGID in file PATH: 1 done, 0 the file cannot be
+ * read (H empty), -1 a store error.  A cached row serves while the file's
+ * stamp and Message-ID still match it; otherwise the file is read (and the
+ * row written).
+ */
 static int
-thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
-    struct mail_facts *out, struct error *err)
+msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
+    struct msghdr *h, struct error *err)
+{
+	bool cache = mc != NULL && mc->st != NULL;
+	struct msgfile mf;
+	struct stat sb;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	if (cache && !mc->empty && stat(path, &sb) == 0) {
+		char *stamp;
+
+		if ((rc = store_msgfile_get(mc->st, path, &h->row, err)) < 0)
+			return -1;
+		stamp = stat_stamp(&sb);
+		if (rc > 0 && strcmp(h->row.msgid, msgid) == 0 &&
+		    strcmp(h->row.stamp, stamp) == 0) {
+			g_free(stamp);
+			msghdr_auth_split(h);
+			msgcache_use(mc, path);
+			mc->hits++;
+			return 1;
+		}
+		g_free(stamp);
+		store_msgfile_clear(&h->row);
+	}
+	if (!msgfile_open(&mf, path))
+		return 0;
+	/* The stamp is of the file as opened: one changed meanwhile is read again next time. */
+	h->row.path = g_strdup(path);
+	h->row.msgid = g_strdup(msgid);
+	h->row.stamp = stat_stamp(&mf.sb);
+	h->row.from = g_steal_pointer(&mf.from);
+	h->row.to = g_steal_pointer(&mf.to);
+	h->row.cc = g_steal_pointer(&mf.cc);
+	h->row.reply_to = g_steal_pointer(&mf.reply_to);
+	h->row.event = mf.event != NULL;
+	h->auth = g_steal_pointer(&mf.auth);
+	/* Scanned whatever the thread holds, so the cached row serves any later derivation. */
+	h->row.inline_pgp = msgfile_has_inline_pgp(&mf);
+	msgfile_close(&mf);
+	if (cache && mc->write) {
+		h->row.auth = msghdr_auth_join(h->auth);
+		if (store_msgfile_put(mc->st, &h->row, err) < 0)
+			return -1;
+		msgcache_use(mc, path);
+		mc->misses++;
+	}
+	return 1;
+}
+
+/*
+ * The recipients (To and Cc) of one message, parsed only when needed: most
+ * questions ("is the distros list a recipient?") are answered no by a
+ * substring test.  With no quotes, comments or backslashes in the headers,
+ * every address the parser finds is a substring of the headers' text with
+ * white space removed, lower-cased (addr_clean drops white space and lower-
+ * cases; bare_pick and source-route removal keep a substring).  So an
+ * address (without quotes or white space itself) absent from that text is
+ * no recipient, and only a hit is confirmed by parsing.
+ */
+struct rcpt {
+	const char *to, *cc;
+	char *flat;        /* the headers without white space, lower-cased; NULL until needed */
+	bool plain;        /* no '"', '(' or '\\': the substring test is sound */
+	GPtrArray *list;   /* parsed, NULL until needed */
+};
+
+static void
+rcpt_init(struct rcpt *r, const char *to, const char *cc)
+{
+	r->to = to;
+	r->cc = cc;
+	r->flat = NULL;
+	r->list = NULL;
+	r->plain = (to == NULL || strpbrk(to, "\"(\\") == NULL) &&
+	    (cc == NULL || strpbrk(cc, "\"(\\") == NULL);
+}
+
+static void
+rcpt_clear(struct rcpt *r)
+{
+	g_free(r->flat);
+	if (r->list != NULL)
+		g_ptr_array_free(r->list, TRUE);
+	r->flat = NULL;
+	r->list = NULL;
+}
+
+static void
+flat_append(GString *s, const char *v)
+{
+	for (; v != NULL && *v != '\0'; v++) {
+		if (!g_ascii_isspace(*v))
+			g_string_append_c(s, g_ascii_tolower(*v));
+	}
+}
+
+static bool
+rcpt_has(struct rcpt *r, const char *addr)
+{
+	if (addr == NULL || *addr == '\0')
+		return false;
+	if (r->list == NULL && r->plain && strpbrk(addr, "\"(\\ \t\r\n") == NULL) {
+		char *lower;
+		bool found;
+
+		if (r->flat == NULL) {
+			GString *s = g_string_new(NULL);
+
+			flat_append(s, r->to);
+			g_string_append_c(s, ',');
+			flat_append(s, r->cc);
+			r->flat = g_string_free(s, FALSE);
+		}
+		lower = g_ascii_strdown(addr, -1);
+		found = strstr(r->flat, lower) != NULL;
+		g_free(lower);
+		if (!found)
+			return false;
+	}
+	if (r->list == NULL) {
+		r->list = mail_addr_list_parse(r->to);
+		if (r->cc != NULL) {
+			GPtrArray *cc = mail_addr_list_parse(r->cc);
+
+			while (cc->len > 0)
+				g_ptr_array_add(r->list, g_ptr_array_steal_index(cc, 0));
+			g_ptr_array_free(cc, TRUE);
+		}
+	}
+	return addr_list_has(r->list, addr);
+}
+
+/*
+ * Derives the facts of THREAD_ID from MSGS, its messages oldest first.
+ * OWNED: the messages are the caller's query's, destroyed here one by one
+ * (those of a notmuch_thread_t belong to it).  SKIP_EXCLUDED: leave out
+ * messages notmuch flagged as excluded (a thread's messages include them).
+ * WHAT names the source in errors.
+ */
+static int
+facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
+    const char *thread_id, notmuch_messages_t *msgs, bool owned,
+    bool skip_excluded, const char *what, struct mail_facts *out,
+    struct error *err)
 {
 	struct mail_facts f = { 0 };
-	notmuch_query_t *q;
-	notmuch_messages_t *msgs;
-	char *qs;
 	bool have_reporter = false;
 	int to_reporter = 0;
 
-	if (thread_query(thread_id, NULL, &qs, err) < 0)
-		return -1;
-	if (query_messages(m, qs, true, NOTMUCH_SORT_OLDEST_FIRST, &q, &msgs, err) < 0) {
-		g_free(qs);
-		return -1;
-	}
 	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
 		notmuch_message_t *msg = notmuch_messages_get(msgs);
 		const char *cached_from, *id, *fn;
 		struct mail_addr *from;
-		struct msgfile mf;
-		GPtrArray *rcpt;
+		struct msghdr mh;
+		struct rcpt rcpt;
 		char **files;
 		bool have_file, team, reporter, enc;
 		time_t date;
+		int hr;
 
+		if (msg != NULL && skip_excluded) {
+			notmuch_bool_t excluded = FALSE;
+
+			if (notmuch_message_get_flag_st(msg, NOTMUCH_MESSAGE_FLAG_EXCLUDED,
+			    &excluded) != NOTMUCH_STATUS_SUCCESS) {
+				mail_facts_clear(&f);
+				return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+			}
+			if (excluded)
+				continue;
+		}
 		id = msg != NULL ? notmuch_message_get_message_id(msg) : NULL;
 		if (id == NULL) {
-			if (msg != NULL)
+			if (msg != NULL && owned)
 				notmuch_message_destroy(msg);
 			mail_facts_clear(&f);
-			notmuch_query_destroy(q);
-			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-			g_free(qs);
-			return -1;
+			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
 		}
 		date = notmuch_message_get_date(msg);
 		if (f.message_count++ == 0) {
@@ -1081,19 +1388,40 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		 */
 		files = message_files(msg);
 		fn = files != NULL ? files[0] : NULL;
-		cached_from = notmuch_message_get_header(msg, "from");
-		if (fn == NULL || cached_from == NULL) {
+		if (fn == NULL) {
 			/* NULL, not "": a Xapian exception, worth a reopen and retry. */
 			g_strfreev(files);
-			notmuch_message_destroy(msg);
+			if (owned)
+				notmuch_message_destroy(msg);
 			mail_facts_clear(&f);
-			notmuch_query_destroy(q);
-			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-			g_free(qs);
+			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+		}
+		if ((hr = msghdr_get(mc, id, fn, &mh, err)) < 0) {
+			g_strfreev(files);
+			if (owned)
+				notmuch_message_destroy(msg);
+			mail_facts_clear(&f);
 			return -1;
 		}
-		have_file = msgfile_open(&mf, fn);
-		from = mail_addr_parse(have_file && mf.from != NULL ? mf.from : cached_from);
+		have_file = hr > 0;
+		/*
+		 * notmuch's From (decoded) is read only when needed: the file has
+		 * none, or the reporter's display name is wanted below.
+		 */
+		cached_from = NULL;
+		if (!have_file || mh.row.from == NULL || !have_reporter) {
+			cached_from = notmuch_message_get_header(msg, "from");
+			if (cached_from == NULL) {
+				/* NULL, not "": a Xapian exception, worth a reopen and retry. */
+				msghdr_clear(&mh);
+				g_strfreev(files);
+				if (owned)
+					notmuch_message_destroy(msg);
+				mail_facts_clear(&f);
+				return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+			}
+		}
+		from = mail_addr_parse(have_file && mh.row.from != NULL ? mh.row.from : cached_from);
 		team = from != NULL && config_is_team_address(cfg, from->addr);
 
 		/*
@@ -1101,11 +1429,12 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		 * a reply to anyone: it is counted (the thread's size) and nothing
 		 * else, so it neither meets a deadline nor stands in for a report.
 		 */
-		if (team && have_file && mf.event != NULL) {
+		if (team && have_file && mh.row.event) {
 			mail_addr_free(from);
-			msgfile_close(&mf);
+			msghdr_clear(&mh);
 			g_strfreev(files);
-			notmuch_message_destroy(msg);
+			if (owned)
+				notmuch_message_destroy(msg);
 			continue;
 		}
 		if (f.report_msgid == NULL) {
@@ -1119,7 +1448,7 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 
 		if (!team && !have_reporter) {
 			struct mail_addr *named = mail_addr_parse(cached_from);
-			struct mail_addr *rt = have_file ? mail_addr_parse(mf.reply_to) : NULL;
+			struct mail_addr *rt = have_file ? mail_addr_parse(mh.row.reply_to) : NULL;
 
 			have_reporter = reporter = true;
 			f.report_at = date;
@@ -1140,9 +1469,7 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 			    (f.reply_to != NULL && strcmp(from->addr, f.reply_to) == 0));
 		}
 
-		enc = message_has_tag(msg, "encrypted");
-		if (!enc && have_file && (!f.encrypted || (reporter && !f.reporter_encrypted)))
-			enc = msgfile_has_inline_pgp(&mf);
+		enc = message_has_tag(msg, "encrypted") || (have_file && mh.row.inline_pgp);
 		if (enc) {
 			f.encrypted = true;
 			if (reporter)
@@ -1151,54 +1478,63 @@ thread_facts(struct mail *m, const struct config *cfg, const char *thread_id,
 		if (reporter && date > f.last_reporter_at)
 			f.last_reporter_at = date;
 
-		rcpt = mail_addr_list_parse(have_file ? mf.to : NULL);
-		if (have_file && mf.cc != NULL) {
-			GPtrArray *cc = mail_addr_list_parse(mf.cc);
-
-			while (cc->len > 0)
-				g_ptr_array_add(rcpt, g_ptr_array_steal_index(cc, 0));
-			g_ptr_array_free(cc, TRUE);
-		}
+		rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL);
 		/* A team message that fails team_reply = verified is nobody's reply. */
 		if (team && have_reporter && team_reply_counts(m, cfg, fn, from->addr,
-		    have_file ? mf.auth : NULL)) {
+		    have_file ? mh.auth : NULL)) {
 			if (f.first_team_reply_at == 0)
 				f.first_team_reply_at = date;
-			if (addr_list_has(rcpt, f.reporter_addr) || addr_list_has(rcpt, f.reply_to)) {
+			if (rcpt_has(&rcpt, f.reporter_addr) || rcpt_has(&rcpt, f.reply_to)) {
 				if (++to_reporter == 2)
 					f.second_team_reply_at = date;
 				f.last_team_to_reporter_at = date;
 			}
 		}
-		if (f.distros_mail_at == 0 && addr_list_has(rcpt, cfg->distros_list))
+		if (f.distros_mail_at == 0 && rcpt_has(&rcpt, cfg->distros_list))
 			f.distros_mail_at = date;
-		if (f.oss_mail_at == 0 && addr_list_has(rcpt, cfg->oss_list))
+		if (f.oss_mail_at == 0 && rcpt_has(&rcpt, cfg->oss_list))
 			f.oss_mail_at = date;
 
-		g_ptr_array_free(rcpt, TRUE);
+		rcpt_clear(&rcpt);
 		mail_addr_free(from);
-		if (have_file)
-			msgfile_close(&mf);
+		msghdr_clear(&mh);
 		g_strfreev(files);
-		notmuch_message_destroy(msg);
+		if (owned)
+			notmuch_message_destroy(msg);
 	}
-	notmuch_query_destroy(q);
-	if (f.message_count == 0) {
-		error_set(err, "notmuch database %s: no messages in thread %s",
+	if (f.message_count == 0)
+		return error_set(err, "notmuch database %s: no messages in thread %s",
 		    m->where, thread_id);
+	*out = f;
+	return 0;
+}
+
+static int
+thread_facts(struct mail *m, const struct config *cfg, struct msgcache *mc,
+    const char *thread_id, struct mail_facts *out, struct error *err)
+{
+	notmuch_query_t *q;
+	notmuch_messages_t *msgs;
+	char *qs;
+	int rc;
+
+	if (thread_query(thread_id, NULL, &qs, err) < 0)
+		return -1;
+	if (query_messages(m, qs, true, NOTMUCH_SORT_OLDEST_FIRST, &q, &msgs, err) < 0) {
 		g_free(qs);
 		return -1;
 	}
+	rc = facts_walk(m, cfg, mc, thread_id, msgs, true, false, qs, out, err);
+	notmuch_query_destroy(q);
 	g_free(qs);
-	*out = f;
-	return 0;
+	return rc;
 }
 
 int
 mail_thread_facts(struct mail *m, const struct config *cfg,
     const char *thread_id, struct mail_facts *out, struct error *err)
 {
-	return MAIL_RETRY(m, err, thread_facts(m, cfg, thread_id, out, err));
+	return MAIL_RETRY(m, err, thread_facts(m, cfg, NULL, thread_id, out, err));
 }
 
 /* ---- Refresh --------------------------------------------------------------- */
@@ -1285,10 +1621,11 @@ threadset_add(struct threadset *ts, const char *thread)
 /* Adds the thread of every message matching QS. */
 static int
 threadset_add_query(struct mail *m, struct threadset *ts, const char *qs,
-    bool excludes, notmuch_sort_t sort, struct error *err)
+    bool excludes, notmuch_sort_t sort, unsigned int *count, struct error *err)
 {
 	notmuch_query_t *q;
 	notmuch_messages_t *msgs;
+	unsigned int n = 0;
 
 	if (query_messages(m, qs, excludes, sort, &q, &msgs, err) < 0)
 		return -1;
@@ -1304,8 +1641,11 @@ threadset_add_query(struct mail *m, struct threadset *ts, const char *qs,
 		}
 		threadset_add(ts, t);
 		notmuch_message_destroy(msg);
+		n++;
 	}
 	notmuch_query_destroy(q);
+	if (count != NULL)
+		*count = n;
 	return 0;
 }
 
@@ -1333,6 +1673,9 @@ recount_one(struct mail *m, struct threadset *ts, const char *t, int want,
 }
 
 #define RECOUNT_BATCH 100
+
+/* Threads revisited per query in an incremental refresh. */
+#define REVISIT_BATCH 200
 
 /*
  * Deleted messages leave no trace a lastmod: query can find (notmuch new
@@ -1408,56 +1751,132 @@ struct refresh {
 	GPtrArray *cases;      /* the store's cases before this refresh */
 	GHashTable *by_id;     /* case id -> struct store_case * */
 	GHashTable *put;       /* case ids given facts in this refresh */
+	bool partial;          /* CASES holds only the revisited threads' cases */
+	struct msgcache mc;    /* the store's cache of message files */
 	int changed;
 };
 
-/* Recomputes the facts of thread T (known to match) and stores them if they changed. */
+/* Stores F (the facts of a thread known to match) when they changed; frees F. */
 static int
-refresh_thread(struct refresh *r, const char *t, struct error *err)
+refresh_store(struct refresh *r, struct mail_facts *f, struct error *err)
 {
-	struct mail_facts f;
 	struct store_case *old;
 	const char *author = r->cfg->me != NULL ? r->cfg->me : "embargo";
 	int64_t id;
+	int rc = -1;
 
-	if (thread_facts(r->m, r->cfg, t, &f, err) < 0)
-		return -1;
-	if (f.report_msgid == NULL) {
+	if (f->report_msgid == NULL) {
 		/* Only event mails (their report not here yet): not a case. */
-		mail_facts_clear(&f);
+		mail_facts_clear(f);
 		return 0;
 	}
-	if (store_case_ensure(r->st, f.report_msgid, f.thread, author, r->now,
-	    &id, NULL, err) < 0) {
-		mail_facts_clear(&f);
-		return -1;
-	}
+	if (store_case_ensure(r->st, f->report_msgid, f->thread, author, r->now,
+	    &id, NULL, err) < 0)
+		goto out;
 	g_hash_table_add(r->put, g_memdup2(&id, sizeof id));
 	old = g_hash_table_lookup(r->by_id, &id);
-	if (old == NULL || !old->has_facts || !facts_equal(&old->facts, &f)) {
-		if (store_facts_put(r->st, id, &f, err) < 0) {
-			mail_facts_clear(&f);
-			return -1;
-		}
+	if (old == NULL && r->partial) {
+		/* A case found by its report but last seen in another thread. */
+		if (store_case_get(r->st, id, &old, err) < 0)
+			goto out;
+		g_ptr_array_add(r->cases, old);
+		g_hash_table_insert(r->by_id, &old->id, old);
+	}
+	if (old == NULL || !old->has_facts || !facts_equal(&old->facts, f)) {
+		if (store_facts_put(r->st, id, f, err) < 0)
+			goto out;
 		r->changed++;
 	}
-	mail_facts_clear(&f);
-	return 0;
+	rc = 0;
+out:
+	mail_facts_clear(f);
+	return rc;
+}
+
+/*
+ * Refreshes every thread matching QS (a full rescan: the case query), in
+ * the order of its oldest matching message, each message loaded once (a
+ * notmuch thread holds its messages, excluded ones flagged).  Adds each
+ * thread to TS (when not NULL).
+ */
+static int
+refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
+    struct error *err)
+{
+	notmuch_query_t *q;
+	notmuch_threads_t *threads;
+	notmuch_status_t st;
+	int rc = -1;
+
+	if (query_new(r->m, qs, true, NOTMUCH_SORT_OLDEST_FIRST, &q, err) < 0)
+		return -1;
+	st = notmuch_query_search_threads(q, &threads);
+	if (st != NOTMUCH_STATUS_SUCCESS || threads == NULL) {
+		notmuch_query_destroy(q);
+		return nm_error(r->m, err, st != NOTMUCH_STATUS_SUCCESS ? st :
+		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+	}
+	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
+		notmuch_thread_t *th = notmuch_threads_get(threads);
+		const char *tid = th != NULL ? notmuch_thread_get_thread_id(th) : NULL;
+		notmuch_messages_t *msgs = tid != NULL ? notmuch_thread_get_messages(th) : NULL;
+		struct mail_facts f;
+
+		if (msgs == NULL) {
+			if (th != NULL)
+				notmuch_thread_destroy(th);
+			nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+			goto out;
+		}
+		if (ts != NULL)
+			threadset_add(ts, tid);
+		if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, true, qs, &f,
+		    err) < 0) {
+			notmuch_thread_destroy(th);
+			goto out;
+		}
+		notmuch_thread_destroy(th);
+		if (refresh_store(r, &f, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	notmuch_query_destroy(q);
+	return rc;
+}
+
+/* A message count as stored in the meta table. */
+static bool
+count_parse(const char *s, unsigned int *n)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT_MAX)
+		return false;
+	*n = (unsigned int)v;
+	return true;
 }
 
 static int
 refresh_run(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err)
 {
-	struct refresh r = { .m = m, .st = st, .cfg = cfg, .now = now };
+	struct refresh r = { .m = m, .st = st, .cfg = cfg, .now = now, .mc = { .st = st } };
 	struct threadset ts = { NULL, NULL };
 	const char *uuid = NULL;
 	char *old_uuid = NULL, *old_rev = NULL, *old_fp = NULL, *fp = NULL;
-	char *old_stamp = NULL, *stamp = NULL;
+	char *old_stamp = NULL, *stamp = NULL, *old_msgfiles = NULL, *old_count = NULL;
+	char countbuf[32];
+	bool have_total = false;
 	unsigned int total = 0;
 	char *end = NULL, revbuf[32], *qs = NULL;
 	unsigned long rev, since = 0;
-	bool incremental = false, began = false;
+	bool incremental = false, began = false, any = false;
 	int rc = -1;
 	guint i;
 
@@ -1468,7 +1887,9 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 	if (store_meta_get(st, "notmuch.uuid", &old_uuid, err) < 0 ||
 	    store_meta_get(st, "notmuch.revision", &old_rev, err) < 0 ||
 	    store_meta_get(st, "mail.facts", &old_fp, err) < 0 ||
-	    store_meta_get(st, "notmuch.stamp", &old_stamp, err) < 0)
+	    store_meta_get(st, "notmuch.stamp", &old_stamp, err) < 0 ||
+	    store_meta_get(st, "mail.msgfiles", &old_msgfiles, err) < 0 ||
+	    store_meta_get(st, "notmuch.count", &old_count, err) < 0)
 		goto out;
 	if (!full && old_uuid != NULL && old_rev != NULL && old_fp != NULL &&
 	    strcmp(old_uuid, uuid) == 0 && strcmp(old_fp, fp) == 0) {
@@ -1485,59 +1906,117 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 		stamp = g_strdup(m->stamp);
 	else if (query_count_all(m, &total, err) < 0)
 		goto out;
-	else
+	else {
 		stamp = g_strdup_printf("count:%u", total);
+		have_total = true;
+	}
 	if (incremental && since == rev && str_eq(old_stamp, stamp)) {
 		/* Nothing committed since the last refresh: no work, no writes. */
 		rc = 0;
 		goto out;
 	}
+	if (!have_total && query_count_all(m, &total, err) < 0)
+		goto out;
+	snprintf(countbuf, sizeof countbuf, "%u", total);
 
 	if (store_begin(st, err) < 0)
 		goto out;
 	began = true;
-	if (store_case_list(st, &r.cases, err) < 0)
+	if (!str_eq(old_msgfiles, MAIL_MSGFILES_VERSION) &&
+	    (store_msgfile_prune(st, NULL, NULL, NULL, err) < 0 ||
+	    store_meta_set(st, "mail.msgfiles", MAIL_MSGFILES_VERSION, err) < 0))
 		goto out;
+	if (r.mc.st != NULL && store_msgfile_any(st, &any, err) < 0)
+		goto out;
+	r.mc.empty = !any;
+	r.mc.write = incremental;
 	r.by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
 	r.put = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	for (i = 0; i < r.cases->len; i++) {
-		struct store_case *c = g_ptr_array_index(r.cases, i);
-
-		g_hash_table_insert(r.by_id, &c->id, c);
-	}
 	ts.set = g_hash_table_new(g_str_hash, g_str_equal);
 	ts.order = g_ptr_array_new_with_free_func(g_free);
 
 	if (incremental) {
+		unsigned int seen = 0, old_total = 0;
+		bool recount;
+
 		/* Excluded messages too: a message newly tagged spam changes its thread. */
 		qs = g_strdup_printf("lastmod:%lu..%lu", since + 1, rev);
-		if ((since < rev && threadset_add_query(m, &ts, qs, false,
-		    NOTMUCH_SORT_OLDEST_FIRST, err) < 0) ||
-		    threadset_add_recounted(m, &ts, r.cases, err) < 0)
+		if (since < rev && threadset_add_query(m, &ts, qs, false,
+		    NOTMUCH_SORT_OLDEST_FIRST, &seen, err) < 0)
 			goto out;
-	} else if (threadset_add_query(m, &ts, case_query(cfg), true,
-	    NOTMUCH_SORT_OLDEST_FIRST, err) < 0)
-		goto out;
-
-	for (i = 0; i < ts.order->len; i++) {
-		const char *t = g_ptr_array_index(ts.order, i);
-
-		if (incremental) {
-			unsigned int n;
-			char *tq;
-
-			if (thread_query(t, case_query(cfg), &tq, err) < 0)
+		/*
+		 * Every message is either counted last time, or new (then it is in
+		 * the lastmod range): when the total grew by exactly the range's
+		 * size, nothing was new *and* nothing went away, so no thread lost
+		 * a message and no recount is needed; only the cases of the
+		 * revisited threads are loaded.  Otherwise (a deletion, a retagged
+		 * message, threads merged) every case is loaded and recounted.
+		 */
+		recount = !count_parse(old_count, &old_total) || total != old_total + seen;
+		if (recount) {
+			if (store_case_list(st, &r.cases, err) < 0)
 				goto out;
-			rc = query_count(m, tq, &n, err);
-			g_free(tq);
-			if (rc < 0)
+		} else {
+			if (store_case_list_threads(st, (const char *const *)ts.order->pdata,
+			    ts.order->len, &r.cases, err) < 0)
 				goto out;
-			rc = -1;
-			if (n == 0)
-				continue;
+			r.partial = true;
 		}
-		if (refresh_thread(&r, t, err) < 0)
+		for (i = 0; i < r.cases->len; i++) {
+			struct store_case *c = g_ptr_array_index(r.cases, i);
+
+			g_hash_table_insert(r.by_id, &c->id, c);
+		}
+		if (recount && threadset_add_recounted(m, &ts, r.cases, err) < 0)
 			goto out;
+	} else {
+		if (store_case_list(st, &r.cases, err) < 0)
+			goto out;
+		for (i = 0; i < r.cases->len; i++) {
+			struct store_case *c = g_ptr_array_index(r.cases, i);
+
+			g_hash_table_insert(r.by_id, &c->id, c);
+		}
+		/*
+		 * A full rescan reads the cache but adds nothing to it: writing a
+		 * row for every message would cost a cold start more than reading
+		 * the files again saves later.  Rows are written by incremental
+		 * refreshes, for the threads with new mail, which are the ones
+		 * read again and again.  Rows no file matched any more (files
+		 * gone or changed) are dropped after a full rescan.
+		 */
+		r.mc.used = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+		if (refresh_threads(&r, case_query(cfg), &ts, err) < 0 ||
+		    (!r.mc.empty && store_msgfile_prune(st, msgcache_keep, &r.mc, NULL, err) < 0))
+			goto out;
+	}
+
+	/*
+	 * The revisited threads that still match, asked for in batches: notmuch
+	 * builds each thread with its messages loaded once, and leaves out the
+	 * threads no longer matching.
+	 */
+	for (i = 0; incremental && i < ts.order->len;) {
+		GString *tq = g_string_new("(");
+		guint j;
+
+		for (j = 0; j < REVISIT_BATCH && i < ts.order->len; j++, i++) {
+			const char *t = g_ptr_array_index(ts.order, i);
+
+			if (thread_query(t, NULL, NULL, err) < 0) {
+				g_string_free(tq, TRUE);
+				goto out;
+			}
+			g_string_append_printf(tq, "%sthread:%s", j > 0 ? " or " : "", t);
+		}
+		g_string_append_printf(tq, ") and (%s)", case_query(cfg));
+		rc = refresh_threads(&r, tq->str, NULL, err);
+		g_string_free(tq, TRUE);
+		if (rc < 0) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
 	}
 
 	/*
@@ -1562,6 +2041,7 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 	if (store_meta_set(st, "notmuch.uuid", uuid, err) < 0 ||
 	    store_meta_set(st, "notmuch.stamp", stamp, err) < 0 ||
 	    store_meta_set(st, "notmuch.revision", revbuf, err) < 0 ||
+	    store_meta_set(st, "notmuch.count", countbuf, err) < 0 ||
 	    store_meta_set(st, "mail.facts", fp, err) < 0)
 		goto out;
 	if (store_commit(st, err) < 0)
@@ -1579,6 +2059,8 @@ out:
 		g_hash_table_destroy(r.by_id);
 	if (r.put != NULL)
 		g_hash_table_destroy(r.put);
+	if (r.mc.used != NULL)
+		g_hash_table_destroy(r.mc.used);
 	if (ts.set != NULL)
 		g_hash_table_destroy(ts.set);
 	if (ts.order != NULL)
@@ -1589,6 +2071,8 @@ out:
 	g_free(old_rev);
 	g_free(old_fp);
 	g_free(old_stamp);
+	g_free(old_msgfiles);
+	g_free(old_count);
 	g_free(stamp);
 	return rc;
 }
@@ -1750,7 +2234,7 @@ search_threads(struct mail *m, const struct config *cfg, const char *query,
 	ts.set = g_hash_table_new(g_str_hash, g_str_equal);
 	ts.order = g_ptr_array_new_with_free_func(g_free);
 	list = g_ptr_array_new_with_free_func(g_free);
-	if (threadset_add_query(m, &ts, qs, true, NOTMUCH_SORT_NEWEST_FIRST, err) < 0)
+	if (threadset_add_query(m, &ts, qs, true, NOTMUCH_SORT_NEWEST_FIRST, NULL, err) < 0)
 		goto out;
 	/*
 	 * The textual "(Q) and (...)" is only as good as the query parser's idea

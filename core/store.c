@@ -28,6 +28,9 @@
  */
 #define STORE_SYNCHRONOUS "FULL"
 
+/* The page cache of a connection, in KiB (PRAGMA cache_size). */
+#define STORE_CACHE_KB 16384
+
 /* How long a connection waits for another one's write lock before failing. */
 #define STORE_BUSY_TIMEOUT_MS 10000
 
@@ -118,6 +121,23 @@ static const char *const migrations[] = {
 	"  how TEXT NOT NULL,"
 	"  msgid TEXT,"
 	"  at INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 2 -> 3: what core/mail read from each message file (struct store_msgfile). */
+	/*
+	 * Rows go in in the order files are read (a rowid table appends); the
+	 * path hashes are random, so only the small index takes them in that
+	 * order, not the wide rows.
+	 */
+	"CREATE TABLE msgfiles ("
+	"  key INTEGER NOT NULL,"
+	"  msgid TEXT NOT NULL,"
+	"  stamp TEXT NOT NULL,"
+	"  hdr_from TEXT,"
+	"  hdr_to TEXT,"
+	"  hdr_cc TEXT,"
+	"  hdr_reply_to TEXT,"
+	"  auth TEXT,"
+	"  flags INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX msgfiles_key ON msgfiles(key);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
@@ -177,6 +197,12 @@ enum query {
 	Q_META_SET,
 	Q_META_DELETE,
 	Q_DATA_VERSION,
+	Q_MSGFILE_GET,
+	Q_MSGFILE_PUT,
+	Q_MSGFILE_PATHS,
+	Q_MSGFILE_DELETE,
+	Q_MSGFILE_ANY,
+	Q_CASES_OF_THREAD,
 	Q__COUNT
 };
 
@@ -227,6 +253,15 @@ static const char *const queries[Q__COUNT] = {
 		       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[Q_META_DELETE] = "DELETE FROM meta WHERE key = ?",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
+	[Q_MSGFILE_GET] = "SELECT msgid, stamp, hdr_from, hdr_to, hdr_cc,"
+			  " hdr_reply_to, auth, flags FROM msgfiles WHERE key = ?",
+	[Q_MSGFILE_PUT] = "INSERT OR REPLACE INTO msgfiles (key, msgid, stamp,"
+			  " hdr_from, hdr_to, hdr_cc, hdr_reply_to, auth, flags)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[Q_MSGFILE_PATHS] = "SELECT key FROM msgfiles",
+	[Q_MSGFILE_DELETE] = "DELETE FROM msgfiles WHERE key = ?",
+	[Q_MSGFILE_ANY] = "SELECT EXISTS (SELECT 1 FROM msgfiles)",
+	[Q_CASES_OF_THREAD] = "SELECT id FROM cases WHERE thread = ? ORDER BY id",
 };
 
 struct store {
@@ -539,6 +574,25 @@ store_configure(struct store *st, struct error *err)
 
 	if (exec(st, "PRAGMA synchronous = " STORE_SYNCHRONOUS,
 		"set synchronous mode", err) != 0)
+		return -1;
+	/*
+	 * A page cache big enough for a refresh of a large mailbox: with
+	 * SQLite's default 2 MB, one transaction writing thousands of cases
+	 * (random keys in the msgid, ref and uuid indexes) spills pages to the
+	 * WAL and writes them again and again.  Pages are allocated on use, so
+	 * a small store costs no more.
+	 */
+	if (exec(st, "PRAGMA cache_size = -" G_STRINGIFY(STORE_CACHE_KB),
+		"set the page cache size", err) != 0)
+		return -1;
+	/*
+	 * Temporary data in memory: above all the savepoint sub-journal, which
+	 * each nested store_begin inside a refresh's transaction fills with the
+	 * pages it touches (a file under /var/tmp otherwise: tens of writes a
+	 * case).  It is emptied when the savepoint is released.
+	 */
+	if (exec(st, "PRAGMA temp_store = MEMORY", "keep temporary data in memory",
+		err) != 0)
 		return -1;
 	if (exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys",
 		err) != 0)
@@ -1491,4 +1545,194 @@ const char *
 store_path(const struct store *st)
 {
 	return st->path;
+}
+
+/* ---- Message file cache ------------------------------------------------------ */
+
+#define MSGFILE_EVENT 1
+#define MSGFILE_INLINE_PGP 2
+
+int64_t
+store_msgfile_key(const char *path)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (; path != NULL && *path != '\0'; path++) {
+		h ^= (unsigned char)*path;
+		h *= UINT64_C(1099511628211);
+	}
+	return (int64_t)h;
+}
+
+void
+store_msgfile_clear(struct store_msgfile *f)
+{
+	if (f == NULL)
+		return;
+	g_free(f->path);
+	g_free(f->msgid);
+	g_free(f->stamp);
+	g_free(f->from);
+	g_free(f->to);
+	g_free(f->cc);
+	g_free(f->reply_to);
+	g_free(f->auth);
+	memset(f, 0, sizeof *f);
+}
+
+int
+store_msgfile_any(struct store *st, bool *any, struct error *err)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	if ((s = query(st, Q_MSGFILE_ANY, "read the message file cache", err)) == NULL)
+		return -1;
+	if ((found = step_row(st, s, "read the message file cache", err)) < 0)
+		return -1;
+	*any = found && sqlite3_column_int(s, 0) != 0;
+	if (found)
+		done(s);
+	return 0;
+}
+
+int
+store_msgfile_get(struct store *st, const char *path,
+    struct store_msgfile *out, struct error *err)
+{
+	sqlite3_stmt *s;
+	int found, flags;
+
+	memset(out, 0, sizeof *out);
+	if (path == NULL)
+		return 0;
+	if ((s = query(st, Q_MSGFILE_GET, "read the message file cache", err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_msgfile_key(path));
+	if ((found = step_row(st, s, "read the message file cache", err)) <= 0)
+		return found;
+	out->path = g_strdup(path);
+	out->msgid = column_strdup(s, 0);
+	out->stamp = column_strdup(s, 1);
+	out->from = column_strdup(s, 2);
+	out->to = column_strdup(s, 3);
+	out->cc = column_strdup(s, 4);
+	out->reply_to = column_strdup(s, 5);
+	out->auth = column_strdup(s, 6);
+	flags = sqlite3_column_int(s, 7);
+	out->event = (flags & MSGFILE_EVENT) != 0;
+	out->inline_pgp = (flags & MSGFILE_INLINE_PGP) != 0;
+	done(s);
+	if (out->msgid == NULL || out->stamp == NULL) {
+		store_msgfile_clear(out);
+		return 0;
+	}
+	return 1;
+}
+
+int
+store_msgfile_put(struct store *st, const struct store_msgfile *f,
+    struct error *err)
+{
+	sqlite3_stmt *s;
+
+	if (f->path == NULL || f->msgid == NULL || f->stamp == NULL)
+		return error_set(err, "%s: cannot cache a message file: "
+		    "path, Message-ID and stamp are required", st->path);
+	if ((s = query(st, Q_MSGFILE_PUT, "write the message file cache", err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_msgfile_key(f->path));
+	bind_text(s, 2, f->msgid);
+	bind_text(s, 3, f->stamp);
+	bind_text(s, 4, f->from);
+	bind_text(s, 5, f->to);
+	bind_text(s, 6, f->cc);
+	bind_text(s, 7, f->reply_to);
+	bind_text(s, 8, f->auth);
+	sqlite3_bind_int(s, 9, (f->event ? MSGFILE_EVENT : 0) |
+	    (f->inline_pgp ? MSGFILE_INLINE_PGP : 0));
+	return step_done(st, s, "write the message file cache", err);
+}
+
+int
+store_msgfile_prune(struct store *st, bool (*keep)(void *arg, int64_t key),
+    void *arg, int *deleted, struct error *err)
+{
+	GArray *gone = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *s;
+	int rc, n = 0;
+	guint i;
+
+	if ((s = query(st, Q_MSGFILE_PATHS, "read the message file cache", err)) == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(s, 0);
+
+		if (keep == NULL || !keep(arg, k))
+			g_array_append_val(gone, k);
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the message file cache");
+		done(s);
+		goto fail;
+	}
+	done(s);
+	for (i = 0; i < gone->len; i++) {
+		if ((s = query(st, Q_MSGFILE_DELETE, "prune the message file cache", err)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, g_array_index(gone, int64_t, i));
+		if (step_done(st, s, "prune the message file cache", err) < 0)
+			goto fail;
+		n++;
+	}
+	g_array_free(gone, TRUE);
+	if (deleted != NULL)
+		*deleted = n;
+	return 0;
+fail:
+	g_array_free(gone, TRUE);
+	return -1;
+}
+
+int
+store_case_list_threads(struct store *st, const char *const *threads,
+    size_t n, GPtrArray **out, struct error *err)
+{
+	GPtrArray *cases = g_ptr_array_new_with_free_func((GDestroyNotify)store_case_free);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *s;
+	size_t i;
+	guint j;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if ((s = query(st, Q_CASES_OF_THREAD, "list cases", err)) == NULL)
+			goto fail;
+		bind_text(s, 1, threads[i]);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(s, 0);
+
+			g_array_append_val(ids, id);
+		}
+		if (rc != SQLITE_DONE) {
+			db_error(st, err, "list cases");
+			done(s);
+			goto fail;
+		}
+		done(s);
+	}
+	for (j = 0; j < ids->len; j++) {
+		struct store_case *c;
+
+		if (store_case_get(st, g_array_index(ids, int64_t, j), &c, err) != 0)
+			goto fail;
+		g_ptr_array_add(cases, c);
+	}
+	g_array_free(ids, TRUE);
+	*out = cases;
+	return 0;
+fail:
+	g_array_free(ids, TRUE);
+	g_ptr_array_free(cases, TRUE);
+	return -1;
 }

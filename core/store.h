@@ -14,7 +14,7 @@
 struct store;
 
 /* The newest schema version (PRAGMA user_version) this build writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (creating when absent, with its directory, mode 0600) and migrates
@@ -118,6 +118,10 @@ int store_case_get(struct store *st, int64_t id, struct store_case **out,
 /* Loads every case (GPtrArray of struct store_case *, owning them). */
 int store_case_list(struct store *st, GPtrArray **out, struct error *err);
 
+/* Loads the cases whose thread is one of THREADS[0..N), as store_case_list. */
+int store_case_list_threads(struct store *st, const char *const *threads,
+    size_t n, GPtrArray **out, struct error *err);
+
 /*
  * Appends EV (its uuid filled by the caller, or generated into EV->uuid when
  * empty; lower-cased) and folds it.  EV->field may be NULL for a field
@@ -144,6 +148,47 @@ int store_facts_put(struct store *st, int64_t case_id,
 
 /* Drops the cached facts of a case whose thread no longer matches (it stays a case). */
 int store_facts_delete(struct store *st, int64_t case_id, struct error *err);
+
+/*
+ * What core/mail read from one message file, cached so that a file is read
+ * once in the store's life rather than at each refresh of its thread.  Keyed
+ * by PATH (a 64-bit hash of it, store_msgfile_key); STAMP (the file's inode,
+ * size and modification time, as core/mail formats them) and MSGID say
+ * whether a row still describes the file: the reader compares them and reads
+ * the file again when either differs.  Header values are raw (unfolded)
+ * text, NULL when absent: untrusted.
+ */
+struct store_msgfile {
+	char *path;
+	char *msgid;
+	char *stamp;
+	char *from, *to, *cc, *reply_to;
+	char *auth;        /* Authentication-Results values, '\n'-separated, topmost first */
+	bool event;        /* has an X-Embargo-Event header */
+	bool inline_pgp;   /* its body holds an armoured PGP message */
+};
+void store_msgfile_clear(struct store_msgfile *f); /* frees the strings */
+
+/* The key of PATH's row. */
+int64_t store_msgfile_key(const char *path);
+
+/* The row of PATH into *OUT (store_msgfile_clear): 1 found, 0 none, -1 error. */
+int store_msgfile_get(struct store *st, const char *path,
+    struct store_msgfile *out, struct error *err);
+
+/* Whether the cache holds any row. */
+int store_msgfile_any(struct store *st, bool *any, struct error *err);
+
+/* Inserts or replaces the row of f->path. */
+int store_msgfile_put(struct store *st, const struct store_msgfile *f,
+    struct error *err);
+
+/*
+ * Deletes every row for which KEEP(ARG, KEY) is false (KEEP NULL: every
+ * row).  *DELETED (may be NULL) counts them.
+ */
+int store_msgfile_prune(struct store *st, bool (*keep)(void *arg, int64_t key),
+    void *arg, int *deleted, struct error *err);
 
 /*
  * Small key/value table for bookkeeping (notmuch revision, uuid).  *VALUE

@@ -836,6 +836,143 @@ test_incremental(void **state)
 	store_close(inc);
 }
 
+/* The path of MSGID's file (g_free). */
+static char *
+path_of(const char *msgid)
+{
+	struct error err;
+	GPtrArray *msgs;
+	char *t = thread_of(msgid), *p = NULL;
+	guint i;
+
+	assert_int_equal(mail_thread_messages(W->m, t, &msgs, &err), 0);
+	for (i = 0; i < msgs->len; i++) {
+		struct mail_message *mm = g_ptr_array_index(msgs, i);
+
+		if (strcmp(mm->msgid, msgid) == 0)
+			p = g_strdup(mm->path);
+	}
+	g_ptr_array_free(msgs, TRUE);
+	g_free(t);
+	assert_non_null(p);
+	return p;
+}
+
+/* Rewrites the file at PATH with TEXT, keeping its name (notmuch does not notice). */
+static void
+rewrite(const char *path, char *text)
+{
+	assert_true(g_file_set_contents(path, text, -1, NULL));
+	g_free(text);
+}
+
+/*
+ * The store caches what each message file said (struct store_msgfile): a
+ * refresh fills it, a file changed in place is read again (not served from
+ * the cache), rows whose stamp or Message-ID do not match are ignored, and a
+ * full rescan drops the rows of files gone; every time, the results are a
+ * fresh store's.
+ */
+static void
+test_msgfile_cache(void **state)
+{
+	struct store *inc = store_fresh(NULL);
+	struct store_msgfile row, fake = { 0 };
+	struct store_case *c;
+	struct error err;
+	char *path, *other, *a, *b;
+	int changed;
+
+	deliver("cache-1", message("Quinn Cache <quinn@cache.test>", "security@example.org",
+	    "Fri, 20 Nov 2026 09:00:00 +0000", "cache-1@fixture.test", NULL, "", "first"));
+	notmuch_run("new");
+	/* A full rescan (a new store) reads the files and writes no rows. */
+	check_same(inc, &changed);
+	path = path_of("cache-1@fixture.test");
+	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 0);
+
+	/* New mail in the thread: the incremental refresh caches what it read. */
+	deliver("cache-2", message("Alice Handler <alice@example.org>", "quinn@cache.test",
+	    "Fri, 20 Nov 2026 10:00:00 +0000", "cache-2@fixture.test", "cache-1@fixture.test",
+	    "Cc: security@example.org\n", "ack"));
+	notmuch_run("new");
+	check_same(inc, &changed);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 1);
+	assert_string_equal(row.msgid, "cache-1@fixture.test");
+	assert_non_null(strstr(row.from, "quinn@cache.test"));
+	assert_false(row.event);
+	store_msgfile_clear(&row);
+	c = case_of(inc, "cache-1@fixture.test");
+	assert_int_equal(c->facts.distros_mail_at, 0);
+	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-20T10:00:00Z"));
+	store_case_free(c);
+
+	/* The file changes in place (notmuch does not notice): it is read again. */
+	rewrite(path, message("Quinn Cache <quinn@cache.test>", "security@example.org",
+	    "Fri, 20 Nov 2026 09:00:00 +0000", "cache-1@fixture.test", NULL,
+	    "Cc: x@y.test,\n DiStRoS@VS.openwall.org\n", "changed in place"));
+	assert_int_equal(refresh(inc, true), 1);
+	c = case_of(inc, "cache-1@fixture.test");
+	assert_true(c->has_facts);
+	assert_int_equal(c->facts.distros_mail_at, iso("2026-11-20T09:00:00Z"));
+	store_case_free(c);
+	/* Its stale row matched nothing and was dropped. */
+	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 0);
+
+	/* A row with another stamp, or another Message-ID, is not believed. */
+	other = path_of("signed-bad@fixture.test");
+	fake.path = g_strdup(other);
+	fake.msgid = g_strdup("signed-bad@fixture.test");
+	fake.cc = g_strdup("distros@vs.openwall.org");
+	fake.stamp = g_strdup("1:2:3.000000000");
+	assert_int_equal(store_msgfile_put(inc, &fake, &err), 0);
+	store_msgfile_clear(&fake);
+	{
+		struct stat sb;
+
+		assert_int_equal(stat(path, &sb), 0);
+		fake.stamp = g_strdup_printf("%ju:%jd:%jd.%09ld", (uintmax_t)sb.st_ino,
+		    (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+	}
+	fake.path = g_strdup(path);
+	fake.msgid = g_strdup("impostor@fixture.test");
+	assert_int_equal(store_msgfile_put(inc, &fake, &err), 0);
+	store_msgfile_clear(&fake);
+	assert_int_equal(refresh(inc, true), 0);
+	c = case_of(inc, "signed-bad@fixture.test");
+	assert_int_equal(c->facts.distros_mail_at, 0);
+	store_case_free(c);
+	c = case_of(inc, "cache-1@fixture.test");
+	assert_int_equal(c->facts.distros_mail_at, iso("2026-11-20T09:00:00Z"));
+	store_case_free(c);
+	assert_int_equal(store_msgfile_get(inc, other, &row, &err), 0);
+
+	/* Deleted files: results as a fresh store's, and no row outlives its file. */
+	other = (g_free(other), path_of("cache-2@fixture.test"));
+	delete_file_of("cache-2@fixture.test");
+	delete_file_of("cache-1@fixture.test");
+	check_same(inc, &changed);
+	assert_int_equal(changed, 1);
+	assert_int_equal(refresh(inc, true), 0);
+	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 0);
+	assert_int_equal(store_msgfile_get(inc, other, &row, &err), 0);
+	{
+		struct store *full = store_fresh(NULL);
+
+		refresh(full, true);
+		a = dump_store(inc);
+		b = dump_store(full);
+		assert_string_equal(a, b);
+		g_free(a);
+		g_free(b);
+		store_close(full);
+	}
+	g_free(path);
+	g_free(other);
+	store_close(inc);
+}
+
 /* A report whose armoured block starts at OFFSET in its file, padded with "x" lines. */
 static char *
 padded_report(const char *id, size_t offset)
@@ -1609,6 +1746,7 @@ main(void)
 		cmocka_unit_test(test_distros_and_oss),
 		cmocka_unit_test(test_reply_to),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_msgfile_cache),
 		cmocka_unit_test(test_inline_pgp_scan),
 		cmocka_unit_test(test_index_file),
 		cmocka_unit_test(test_index_file_errors),

@@ -281,6 +281,105 @@ test_migrate_from_version0(void **state)
 	g_free(dir);
 }
 
+static bool
+keep_first(void *arg, int64_t key)
+{
+	(void)arg;
+	return key == store_msgfile_key("/m/INBOX/cur/1");
+}
+
+/* The message file cache: put, get (all fields), replace, prune; a version-2 store gains it. */
+static void
+test_msgfile_cache(void **state)
+{
+	struct fx *fx = *state;
+	struct error err = {{0}};
+	struct store_msgfile f = {
+		.path = (char *)"/m/INBOX/cur/1", .msgid = (char *)"a@x",
+		.stamp = (char *)"1:2:3.4", .from = (char *)"A <a@x>",
+		.to = (char *)"security@example.org", .cc = NULL,
+		.reply_to = (char *)"r@x", .auth = (char *)"mx; dkim=pass\nmx2; spf=fail",
+		.event = true, .inline_pgp = true,
+	}, g;
+	int deleted = -1;
+	bool any = true;
+
+	fx_open(fx);
+	assert_int_equal(store_msgfile_any(fx->st, &any, &err), 0);
+	assert_false(any);
+	assert_int_equal(store_msgfile_get(fx->st, f.path, &g, &err), 0);
+	assert_null(g.msgid);
+	assert_int_equal(store_msgfile_put(fx->st, &f, &err), 0);
+	assert_int_equal(store_msgfile_any(fx->st, &any, &err), 0);
+	assert_true(any);
+	assert_int_equal(store_msgfile_get(fx->st, f.path, &g, &err), 1);
+	assert_string_equal(g.path, f.path);
+	assert_string_equal(g.msgid, "a@x");
+	assert_string_equal(g.stamp, "1:2:3.4");
+	assert_string_equal(g.from, "A <a@x>");
+	assert_string_equal(g.to, "security@example.org");
+	assert_null(g.cc);
+	assert_string_equal(g.reply_to, "r@x");
+	assert_string_equal(g.auth, "mx; dkim=pass\nmx2; spf=fail");
+	assert_true(g.event);
+	assert_true(g.inline_pgp);
+	store_msgfile_clear(&g);
+	assert_null(g.msgid);
+
+	/* Same path again: replaced, not added. */
+	f.stamp = (char *)"9:9:9.9";
+	f.event = false;
+	assert_int_equal(store_msgfile_put(fx->st, &f, &err), 0);
+	assert_int_equal(store_msgfile_get(fx->st, f.path, &g, &err), 1);
+	assert_string_equal(g.stamp, "9:9:9.9");
+	assert_false(g.event);
+	assert_true(g.inline_pgp);
+	store_msgfile_clear(&g);
+	f.path = (char *)"/m/INBOX/cur/2";
+	assert_int_equal(store_msgfile_put(fx->st, &f, &err), 0);
+
+	/* Incomplete rows are refused with a message. */
+	f.msgid = NULL;
+	assert_int_equal(store_msgfile_put(fx->st, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "Message-ID"));
+
+	/* Prune by key, then everything. */
+	assert_int_equal(store_msgfile_prune(fx->st, keep_first, NULL, &deleted, &err), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(store_msgfile_get(fx->st, "/m/INBOX/cur/1", &g, &err), 1);
+	store_msgfile_clear(&g);
+	assert_int_equal(store_msgfile_get(fx->st, "/m/INBOX/cur/2", &g, &err), 0);
+	assert_int_equal(store_msgfile_prune(fx->st, NULL, NULL, &deleted, &err), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(store_msgfile_any(fx->st, &any, &err), 0);
+	assert_false(any);
+}
+
+/* A store at schema version 2 (before the cache) is migrated to the newest, its cases kept. */
+static void
+test_migrate_from_version2(void **state)
+{
+	struct fx *fx = *state;
+	struct error err = {{0}};
+	struct store_msgfile f = {
+		.path = (char *)"/p", .msgid = (char *)"m@x", .stamp = (char *)"s",
+	};
+	char *v;
+
+	fx_open(fx);
+	assert_int_equal(ensure(fx->st, "old@example.org", NULL), 1);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(raw_exec(fx->path, "DROP TABLE msgfiles; PRAGMA user_version = 2;",
+	    NULL), SQLITE_OK);
+	fx_open(fx);
+	v = raw_text(fx->path, "PRAGMA user_version");
+	assert_int_equal(atoi(v), STORE_SCHEMA_VERSION);
+	g_free(v);
+	assert_int_equal(ensure(fx->st, "old@example.org", NULL), 1);
+	assert_int_equal(store_msgfile_put(fx->st, &f, &err), 0);
+}
+
 /* A failed migration leaves the database as it was (one transaction). */
 static void
 test_migrate_failure_rolls_back(void **state)
@@ -1607,6 +1706,8 @@ main(void)
 		T(test_create_from_nothing),
 		T(test_reopen_keeps_data),
 		T(test_migrate_from_version0),
+		T(test_migrate_from_version2),
+		T(test_msgfile_cache),
 		T(test_migrate_failure_rolls_back),
 		T(test_refuse_newer),
 		T(test_open_errors),
