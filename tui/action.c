@@ -68,18 +68,6 @@ set_field(struct tui *t, const struct case_view *cv, const char *field,
 	g_free(shown);
 }
 
-static char *
-ask(struct tui *t, const char *label, const char *initial,
-    const char *const *choices)
-{
-	struct prompt_opts o = { label, initial, choices, false };
-	char *answer = NULL;
-
-	if (prompt_read(t, &o, &answer) != 0)
-		return NULL;
-	return answer;
-}
-
 /* Handler changes: taking a case someone else holds needs a yes. */
 static void
 set_handler(struct tui *t, const struct case_view *cv, const char *who)
@@ -180,7 +168,7 @@ ask_field(struct tui *t, const struct case_view *cv, const char *field,
     const char *label, char **choices, bool initial_current)
 {
 	const char *cur = store_case_field(cv->sc, field);
-	char *answer = ask(t, label, initial_current ? cur : NULL,
+	char *answer = prompt_ask(t, label, initial_current ? cur : NULL,
 	    (const char *const *)choices);
 
 	if (answer != NULL) {
@@ -197,7 +185,7 @@ static void
 note(struct tui *t, const struct case_view *cv)
 {
 	struct error err = {{0}};
-	char *text = ask(t, "note: ", NULL, NULL);
+	char *text = prompt_ask(t, "note: ", NULL, NULL);
 	int64_t id = cv->sc->id;
 
 	if (text == NULL)
@@ -227,7 +215,7 @@ check(struct tui *t, const struct case_view *cv)
 	{
 		char **choices = list_choices(items, CHK__COUNT);
 
-		answer = ask(t, "tick (again: untick): ", NULL,
+		answer = prompt_ask(t, "tick (again: untick): ", NULL,
 		    (const char *const *)choices);
 		g_strfreev(choices);
 	}
@@ -258,7 +246,7 @@ mark(struct tui *t, const struct case_view *cv)
 	static const char *const markers[] = { "response-sent",
 		"distros-notified", "announced" };
 	char **choices = list_choices(markers, G_N_ELEMENTS(markers));
-	char *answer = ask(t, "mark: ", NULL, (const char *const *)choices);
+	char *answer = prompt_ask(t, "mark: ", NULL, (const char *const *)choices);
 
 	g_strfreev(choices);
 	if (answer == NULL)

@@ -273,18 +273,6 @@ composer_autosave(struct tui *t, struct composer *c)
 
 /* --- asking ------------------------------------------------------------------- */
 
-static char *
-ask(struct tui *t, const char *label, const char *initial,
-    const char *const *choices)
-{
-	struct prompt_opts o = { label, initial, choices, false };
-	char *answer = NULL;
-
-	if (prompt_read(t, &o, &answer) != 0)
-		return NULL;
-	return answer;
-}
-
 /* Waits for any key (a resize redraws and waits on). */
 static void
 wait_key(struct tui *t)
@@ -359,7 +347,7 @@ ask_template(struct tui *t, const struct case_view *cv)
 	const char *sug = template_suggestion(cv);
 	char **choices = template_choices();
 	char *label = g_strdup_printf("template (Enter: %s): ", sug);
-	char *answer = ask(t, label, NULL, (const char *const *)choices);
+	char *answer = prompt_ask(t, label, NULL, (const char *const *)choices);
 
 	g_free(label);
 	g_strfreev(choices);
@@ -422,9 +410,9 @@ composer_headers(struct tui *t, struct composer *c)
 	char *to0 = addr_list_text(c->d->to), *cc0 = addr_list_text(c->d->cc);
 	char *to = NULL, *cc = NULL, *subject = NULL;
 
-	if ((to = ask(t, "To: ", to0, NULL)) == NULL ||
-	    (cc = ask(t, "Cc: ", cc0, NULL)) == NULL ||
-	    (subject = ask(t, "Subject: ", c->d->subject, NULL)) == NULL) {
+	if ((to = prompt_ask(t, "To: ", to0, NULL)) == NULL ||
+	    (cc = prompt_ask(t, "Cc: ", cc0, NULL)) == NULL ||
+	    (subject = prompt_ask(t, "Subject: ", c->d->subject, NULL)) == NULL) {
 		tui_message(t, ST_INFO, "headers left as they were");
 	} else if (compose_draft_set_recipients(c->d, to, cc, &err) != 0) {
 		tui_message(t, ST_ERROR, "%s; the headers were left as they "

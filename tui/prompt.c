@@ -297,3 +297,15 @@ prompt_yes_no(struct tui *t, const char *question)
 		return rc == 0 && (k == 'y' || k == 'Y');
 	}
 }
+
+char *
+prompt_ask(struct tui *t, const char *label, const char *initial,
+    const char *const *choices)
+{
+	struct prompt_opts o = {label, initial, choices, false};
+	char *answer = NULL;
+
+	if (prompt_read(t, &o, &answer) != 0)
+		return NULL;
+	return answer;
+}

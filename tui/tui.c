@@ -335,16 +335,14 @@ open_selected(struct tui *t)
 	t->dirty |= DIRTY_TIMELINE | DIRTY_MSG | DIRTY_QUEUE_SEL;
 }
 
+/* A filter's answer, without the blanks around it. */
 static char *
 ask(struct tui *t, const char *label, const char *initial,
     const char *const *choices)
 {
-	struct prompt_opts o = { label, initial, choices, false };
-	char *answer = NULL;
+	char *answer = prompt_ask(t, label, initial, choices);
 
-	if (prompt_read(t, &o, &answer) != 0)
-		return NULL;
-	return g_strstrip(answer);
+	return answer != NULL ? g_strstrip(answer) : NULL;
 }
 
 static void

@@ -218,6 +218,9 @@ struct prompt_opts {
 };
 /* Asks on the bottom line.  0 and *OUT (g_free) when accepted, -1 when cancelled. */
 int prompt_read(struct tui *t, const struct prompt_opts *o, char **out);
+/* prompt_read with the usual options: the answer (g_free), or NULL when cancelled. */
+char *prompt_ask(struct tui *t, const char *label, const char *initial,
+    const char *const *choices);
 /* y/n question: true only for y. */
 bool prompt_yes_no(struct tui *t, const char *question);
 /* The CHOICES that start with TEXT (case-insensitive), not owned; for completion and its hint. */
