@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/app.h"
+#include "core/sanitize.h"
 #include "tui/cmd.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -19,10 +20,23 @@ const struct cmd_entry *const cmd_table[] = {
 	NULL,
 };
 
+/*
+ * Messages are made by embargo but may quote what mail or a file said:
+ * they pass through sanitize like everything else that reaches a terminal.
+ */
+static void
+print_safe(const char *prefix, const char *msg)
+{
+	char *safe = sanitize_text(msg, -1, SAN_LINE);
+
+	fprintf(stderr, "embargo: %s%s\n", prefix, safe);
+	g_free(safe);
+}
+
 int
 cmd_fail(const struct error *err)
 {
-	fprintf(stderr, "embargo: %s\n", err->msg);
+	print_safe("", err->msg);
 	return EXIT_FAIL;
 }
 
@@ -72,8 +86,7 @@ void
 cmd_print_warnings(struct app *app)
 {
 	for (guint i = 0; i < app->warnings->len; i++)
-		fprintf(stderr, "embargo: warning: %s\n",
-		    (const char *)app->warnings->pdata[i]);
+		print_safe("warning: ", app->warnings->pdata[i]);
 	g_ptr_array_set_size(app->warnings, 0);
 }
 

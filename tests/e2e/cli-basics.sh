@@ -59,6 +59,13 @@ like "show has the note event" "$out" '"kind":"note","detail":"looked at the par
 like "show has the message body" "$out" 'MARK-PLAIN'
 like "show has the severity event" "$out" '"kind":"severity","detail":"\(unset\) -> important"'
 
+err=$("$E" show "$(printf 'K\033]0;pwned\007')" 2>&1)
+if printf '%s' "$err" | LC_ALL=C grep -q "$(printf '\033')"; then
+	not_ok "an error quoting what the user typed holds no raw escape"
+else
+	ok "an error quoting what the user typed holds no raw escape"
+fi
+
 err=$("$E" show 9999 2>&1); st=$?
 is "unknown case exits 1" "$st" 1
 like "unknown case is named" "$err" '"9999"'
