@@ -854,20 +854,28 @@ store_ref_from_msgid(const char *msgid, char ref[8])
 	ref_from_msgid_len(msgid, REF_LEN, ref);
 }
 
-/* 1 when some case already has REF, 0 if not, -1 on error. */
+/* Runs Q with one text parameter KEY: 1 when it gives a row, 0 if not, -1 on error (WHAT names it). */
 static int
-ref_taken(struct store *st, const char *ref, struct error *err)
+row_exists(struct store *st, enum query q, const char *what, const char *key,
+    struct error *err)
 {
 	sqlite3_stmt *s;
 	int found;
 
-	if ((s = query(st, Q_REF_TAKEN, "look up a ref", err)) == NULL)
+	if ((s = query(st, q, what, err)) == NULL)
 		return -1;
-	bind_text(s, 1, ref);
-	found = step_row(st, s, "look up a ref", err);
+	bind_text(s, 1, key);
+	found = step_row(st, s, what, err);
 	if (found == 1)
 		done(s);
 	return found;
+}
+
+/* 1 when some case already has REF, 0 if not, -1 on error. */
+static int
+ref_taken(struct store *st, const char *ref, struct error *err)
+{
+	return row_exists(st, Q_REF_TAKEN, "look up a ref", ref, err);
 }
 
 static int
@@ -984,16 +992,7 @@ append_locked(struct store *st, const struct store_event *ev,
 static int
 event_exists(struct store *st, const char *uuid, struct error *err)
 {
-	sqlite3_stmt *s;
-	int found;
-
-	if ((s = query(st, Q_EVENT_EXISTS, "look up an event", err)) == NULL)
-		return -1;
-	bind_text(s, 1, uuid);
-	found = step_row(st, s, "look up an event", err);
-	if (found == 1)
-		done(s);
-	return found;
+	return row_exists(st, Q_EVENT_EXISTS, "look up an event", uuid, err);
 }
 
 int
