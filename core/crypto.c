@@ -785,6 +785,30 @@ key_fpr_upper(gpgme_key_t key)
 	return f != NULL ? g_ascii_strup(f, -1) : NULL;
 }
 
+/*
+ * Starts listing the (SECRET) keys with a user id for ADDR; the caller
+ * checks each key's e-mail itself and ends with gpgme_op_keylist_end.
+ */
+static int
+keylist_start(struct crypto *c, const char *addr, bool secret,
+    struct error *err)
+{
+	gpgme_error_t e;
+	char *pattern;
+
+	if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
+		return error_set(err, "cannot look up a %skey: \"%s\" is not an address",
+		    secret ? "signing " : "", addr != NULL ? addr : "");
+	/* "<addr>" asks gpg for an exact match on the e-mail of a user id. */
+	pattern = g_strdup_printf("<%s>", addr);
+	e = gpgme_op_keylist_start(c->keyctx, pattern, secret ? 1 : 0);
+	g_free(pattern);
+	if (e != 0)
+		return error_set(err, "gpg: cannot list %skeys for %s: %s",
+		    secret ? "secret " : "", addr, gpgme_strerror(e));
+	return 0;
+}
+
 int
 crypto_key_for_address(struct crypto *c, const char *addr,
     const char *pinned_fpr, struct crypto_key_choice *out, struct error *err)
@@ -793,19 +817,10 @@ crypto_key_for_address(struct crypto *c, const char *addr,
 	bool have_candidate = false, pinned_seen = false;
 	gpgme_error_t e;
 	gpgme_key_t key;
-	char *pattern;
 
 	memset(out, 0, sizeof *out);
-	if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
-		return error_set(err, "cannot look up a key: \"%s\" is not an address",
-		    addr != NULL ? addr : "");
-	/* "<addr>" asks gpg for an exact match on the e-mail of a user id. */
-	pattern = g_strdup_printf("<%s>", addr);
-	e = gpgme_op_keylist_start(c->keyctx, pattern, 0);
-	g_free(pattern);
-	if (e != 0)
-		return error_set(err, "gpg: cannot list keys for %s: %s", addr,
-		    gpgme_strerror(e));
+	if (keylist_start(c, addr, false, err) != 0)
+		return -1;
 	while ((e = gpgme_op_keylist_next(c->keyctx, &key)) == 0) {
 		gpgme_user_id_t match = NULL;
 		enum key_problem p;
@@ -902,18 +917,10 @@ crypto_signing_key_for_address(struct crypto *c, const char *addr,
 	struct crypto_key_choice best = { .problem = KEY_NO_SECRET };
 	gpgme_error_t e;
 	gpgme_key_t key;
-	char *pattern;
 
 	memset(out, 0, sizeof *out);
-	if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
-		return error_set(err, "cannot look up a signing key: \"%s\" is not an address",
-		    addr != NULL ? addr : "");
-	pattern = g_strdup_printf("<%s>", addr);
-	e = gpgme_op_keylist_start(c->keyctx, pattern, 1);
-	g_free(pattern);
-	if (e != 0)
-		return error_set(err, "gpg: cannot list secret keys for %s: %s", addr,
-		    gpgme_strerror(e));
+	if (keylist_start(c, addr, true, err) != 0)
+		return -1;
 	while ((e = gpgme_op_keylist_next(c->keyctx, &key)) == 0) {
 		gpgme_user_id_t match = NULL;
 		enum key_problem p;
