@@ -203,6 +203,8 @@ enum query {
 	Q_MSGFILE_DELETE,
 	Q_MSGFILE_ANY,
 	Q_CASES_OF_THREAD,
+	Q_SAVEPOINT,
+	Q_RELEASE,
 	Q__COUNT
 };
 
@@ -262,6 +264,9 @@ static const char *const queries[Q__COUNT] = {
 	[Q_MSGFILE_DELETE] = "DELETE FROM msgfiles WHERE key = ?",
 	[Q_MSGFILE_ANY] = "SELECT EXISTS (SELECT 1 FROM msgfiles)",
 	[Q_CASES_OF_THREAD] = "SELECT id FROM cases WHERE thread = ? ORDER BY id",
+	/* Prepared once: a refresh opens one per case it creates. */
+	[Q_SAVEPOINT] = "SAVEPOINT store_nested",
+	[Q_RELEASE] = "RELEASE store_nested",
 };
 
 struct store {
@@ -360,6 +365,15 @@ exec(struct store *st, const char *sql, const char *what, struct error *err)
 	return 0;
 }
 
+/* Runs the cached statement Q, which returns no rows. */
+static int
+exec_cached(struct store *st, enum query q, const char *what, struct error *err)
+{
+	sqlite3_stmt *s = query(st, q, what, err);
+
+	return s != NULL ? step_done(st, s, what, err) : -1;
+}
+
 /*
  * Transactions nest: the outermost level is BEGIN IMMEDIATE (so the write
  * lock is taken up front, the busy handler applies and no reader has to be
@@ -372,8 +386,7 @@ tx_begin(struct store *st, struct error *err)
 	if (st->depth == 0) {
 		if (exec(st, "BEGIN IMMEDIATE", "begin a transaction", err) != 0)
 			return -1;
-	} else if (exec(st, "SAVEPOINT store_nested", "open a savepoint",
-		       err) != 0)
+	} else if (exec_cached(st, Q_SAVEPOINT, "open a savepoint", err) != 0)
 		return -1;
 	st->depth++;
 	return 0;
@@ -416,8 +429,7 @@ tx_commit(struct store *st, struct error *err)
 			tx_rollback(st);
 			return -1;
 		}
-	} else if (exec(st, "RELEASE store_nested", "release a savepoint",
-		       err) != 0) {
+	} else if (exec_cached(st, Q_RELEASE, "release a savepoint", err) != 0) {
 		tx_rollback(st);
 		return -1;
 	}
