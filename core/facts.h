@@ -27,8 +27,17 @@ struct mail_facts {
 	bool reporter_encrypted; /* the reporter wrote encrypted at least once */
 	time_t distros_mail_at;  /* first message in the thread to the distros list, 0 if none */
 	time_t oss_mail_at;      /* first message to oss-security, 0 if none */
+	/*
+	 * Where the walk over the thread's messages stood after its last one,
+	 * so that messages arriving later can be folded in without reading
+	 * the old ones again (core/mail.c).
+	 */
+	bool has_reporter;       /* a message not from the team has been seen */
+	int team_to_reporter;    /* team replies that count, addressed to the reporter */
 };
 
 void mail_facts_clear(struct mail_facts *f); /* frees the strings, zeroes the rest */
+/* DST becomes a copy of SRC with strings of its own (mail_facts_clear frees them). */
+void mail_facts_copy(struct mail_facts *dst, const struct mail_facts *src);
 
 #endif

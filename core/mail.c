@@ -28,7 +28,7 @@
  * Bumped whenever the way facts are derived changes: a store written by an
  * older derivation is then rescanned in full on the next refresh.
  */
-#define MAIL_FACTS_VERSION "3"
+#define MAIL_FACTS_VERSION "4"
 
 /*
  * Bumped whenever what is read from a message file into the store's cache
@@ -53,6 +53,7 @@ struct mail {
 	bool nm_failed;    /* the last error came from notmuch: reopen and retry */
 	struct crypto *crypto; /* for team_reply = verified, made on first need */
 	bool crypto_failed;    /* gpgme could not be set up: no signature counts */
+	struct mail_refresh_stats stats; /* of the last refresh that did work */
 };
 
 /* ---- Address parsing ---------------------------------------------------- */
@@ -1335,6 +1336,153 @@ rcpt_has(struct rcpt *r, const char *addr)
  * messages notmuch flagged as excluded (a thread's messages include them).
  * WHAT names the source in errors.
  */
+/*
+ * Folds one message of a thread into F (the messages come oldest first):
+ * 0 done or skipped (excluded), -1 error, F then partly filled.  F's
+ * has_reporter and team_to_reporter carry the walk's state from one
+ * message to the next, and from one refresh to the next (refresh_fold).
+ */
+static int
+facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
+    const char *thread_id, notmuch_message_t *msg, bool skip_excluded,
+    const char *what, struct mail_facts *f, struct error *err)
+{
+	const char *cached_from, *id, *fn;
+	struct mail_addr *from = NULL;
+	struct msghdr mh = { 0 };
+	struct rcpt rcpt;
+	char **files = NULL;
+	bool have_file, team, reporter, enc;
+	time_t date;
+	int hr, rc = -1;
+
+	if (msg == NULL)
+		return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+	if (skip_excluded) {
+		notmuch_bool_t excluded = FALSE;
+
+		if (notmuch_message_get_flag_st(msg, NOTMUCH_MESSAGE_FLAG_EXCLUDED,
+		    &excluded) != NOTMUCH_STATUS_SUCCESS)
+			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+		if (excluded)
+			return 0;
+	}
+	if ((id = notmuch_message_get_message_id(msg)) == NULL)
+		return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+	date = notmuch_message_get_date(msg);
+	if (f->message_count++ == 0) {
+		const char *tid = notmuch_message_get_thread_id(msg);
+
+		f->thread = g_strdup(tid != NULL ? tid : thread_id);
+	}
+
+	/*
+	 * The raw From from the file, where encoded words cannot pose as
+	 * addresses; of several files with this Message-ID, the one `show`
+	 * displays (and warns about).
+	 */
+	files = message_files(msg);
+	fn = files != NULL ? files[0] : NULL;
+	if (fn == NULL) {
+		/* NULL, not "": a Xapian exception, worth a reopen and retry. */
+		nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+		goto out;
+	}
+	if ((hr = msghdr_get(mc, id, fn, &mh, err)) < 0)
+		goto out;
+	have_file = hr > 0;
+	/*
+	 * notmuch's From (decoded) is read only when needed: the file has
+	 * none, or the reporter's display name is wanted below.
+	 */
+	cached_from = NULL;
+	if (!have_file || mh.row.from == NULL || !f->has_reporter) {
+		cached_from = notmuch_message_get_header(msg, "from");
+		if (cached_from == NULL) {
+			/* NULL, not "": a Xapian exception, worth a reopen and retry. */
+			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
+			goto out;
+		}
+	}
+	from = mail_addr_parse(have_file && mh.row.from != NULL ? mh.row.from : cached_from);
+	team = from != NULL && config_is_team_address(cfg, from->addr);
+
+	/*
+	 * A handler's event mail (team sync) is addressed to the team, not
+	 * a reply to anyone: it is counted (the thread's size) and nothing
+	 * else, so it neither meets a deadline nor stands in for a report.
+	 */
+	if (team && have_file && mh.row.event) {
+		rc = 0;
+		goto out;
+	}
+	if (f->report_msgid == NULL) {
+		const char *subject = notmuch_message_get_header(msg, "subject");
+
+		f->report_msgid = g_strdup(id);
+		f->subject = g_strdup(subject != NULL ? subject : "");
+	}
+	if (date > f->last_message_at)
+		f->last_message_at = date;
+
+	if (!team && !f->has_reporter) {
+		struct mail_addr *named = mail_addr_parse(cached_from);
+		struct mail_addr *rt = have_file ? mail_addr_parse(mh.row.reply_to) : NULL;
+
+		f->has_reporter = reporter = true;
+		f->report_at = date;
+		f->reporter_addr = from != NULL ? g_strdup(from->addr) : NULL;
+		if (named != NULL && from != NULL && strcmp(named->addr, from->addr) == 0)
+			f->reporter_name = g_strdup(named->name);
+		else if (from != NULL)
+			f->reporter_name = g_strdup(from->name);
+		if (rt != NULL && (f->reporter_addr == NULL ||
+		    strcmp(rt->addr, f->reporter_addr) != 0))
+			f->reply_to = g_strdup(rt->addr);
+		mail_addr_free(named);
+		mail_addr_free(rt);
+	} else {
+		/* Replies from the Reply-To address are the reporter's too. */
+		reporter = f->has_reporter && !team && from != NULL &&
+		    ((f->reporter_addr != NULL && strcmp(from->addr, f->reporter_addr) == 0) ||
+		    (f->reply_to != NULL && strcmp(from->addr, f->reply_to) == 0));
+	}
+
+	enc = message_has_tag(msg, "encrypted") || (have_file && mh.row.inline_pgp);
+	if (enc) {
+		f->encrypted = true;
+		if (reporter)
+			f->reporter_encrypted = true;
+	}
+	if (reporter && date > f->last_reporter_at)
+		f->last_reporter_at = date;
+
+	rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL);
+	/* A team message that fails team_reply = verified is nobody's reply. */
+	if (team && f->has_reporter && team_reply_counts(m, cfg, fn, from->addr,
+	    have_file ? mh.auth : NULL)) {
+		if (f->first_team_reply_at == 0)
+			f->first_team_reply_at = date;
+		if (rcpt_has(&rcpt, f->reporter_addr) || rcpt_has(&rcpt, f->reply_to)) {
+			if (++f->team_to_reporter == 2)
+				f->second_team_reply_at = date;
+			f->last_team_to_reporter_at = date;
+		}
+	}
+	if (f->distros_mail_at == 0 && rcpt_has(&rcpt, cfg->distros_list))
+		f->distros_mail_at = date;
+	if (f->oss_mail_at == 0 && rcpt_has(&rcpt, cfg->oss_list))
+		f->oss_mail_at = date;
+	rcpt_clear(&rcpt);
+	rc = 0;
+out:
+	mail_addr_free(from);
+	msghdr_clear(&mh);
+	g_strfreev(files);
+	return rc;
+}
+
+/* The facts of the thread whose messages (oldest first) are MSGS, destroyed when OWNED. */
 static int
 facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
     const char *thread_id, notmuch_messages_t *msgs, bool owned,
@@ -1342,165 +1490,18 @@ facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
     struct error *err)
 {
 	struct mail_facts f = { 0 };
-	bool have_reporter = false;
-	int to_reporter = 0;
 
 	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
 		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		const char *cached_from, *id, *fn;
-		struct mail_addr *from;
-		struct msghdr mh;
-		struct rcpt rcpt;
-		char **files;
-		bool have_file, team, reporter, enc;
-		time_t date;
-		int hr;
+		int rc = facts_message(m, cfg, mc, thread_id, msg, skip_excluded,
+		    what, &f, err);
 
-		if (msg != NULL && skip_excluded) {
-			notmuch_bool_t excluded = FALSE;
-
-			if (notmuch_message_get_flag_st(msg, NOTMUCH_MESSAGE_FLAG_EXCLUDED,
-			    &excluded) != NOTMUCH_STATUS_SUCCESS) {
-				mail_facts_clear(&f);
-				return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
-			}
-			if (excluded)
-				continue;
-		}
-		id = msg != NULL ? notmuch_message_get_message_id(msg) : NULL;
-		if (id == NULL) {
-			if (msg != NULL && owned)
-				notmuch_message_destroy(msg);
-			mail_facts_clear(&f);
-			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
-		}
-		date = notmuch_message_get_date(msg);
-		if (f.message_count++ == 0) {
-			const char *tid = notmuch_message_get_thread_id(msg);
-
-			f.thread = g_strdup(tid != NULL ? tid : thread_id);
-		}
-
-		/*
-		 * The raw From from the file, where encoded words cannot pose as
-		 * addresses; of several files with this Message-ID, the one `show`
-		 * displays (and warns about).
-		 */
-		files = message_files(msg);
-		fn = files != NULL ? files[0] : NULL;
-		if (fn == NULL) {
-			/* NULL, not "": a Xapian exception, worth a reopen and retry. */
-			g_strfreev(files);
-			if (owned)
-				notmuch_message_destroy(msg);
-			mail_facts_clear(&f);
-			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
-		}
-		if ((hr = msghdr_get(mc, id, fn, &mh, err)) < 0) {
-			g_strfreev(files);
-			if (owned)
-				notmuch_message_destroy(msg);
+		if (msg != NULL && owned)
+			notmuch_message_destroy(msg);
+		if (rc < 0) {
 			mail_facts_clear(&f);
 			return -1;
 		}
-		have_file = hr > 0;
-		/*
-		 * notmuch's From (decoded) is read only when needed: the file has
-		 * none, or the reporter's display name is wanted below.
-		 */
-		cached_from = NULL;
-		if (!have_file || mh.row.from == NULL || !have_reporter) {
-			cached_from = notmuch_message_get_header(msg, "from");
-			if (cached_from == NULL) {
-				/* NULL, not "": a Xapian exception, worth a reopen and retry. */
-				msghdr_clear(&mh);
-				g_strfreev(files);
-				if (owned)
-					notmuch_message_destroy(msg);
-				mail_facts_clear(&f);
-				return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
-			}
-		}
-		from = mail_addr_parse(have_file && mh.row.from != NULL ? mh.row.from : cached_from);
-		team = from != NULL && config_is_team_address(cfg, from->addr);
-
-		/*
-		 * A handler's event mail (team sync) is addressed to the team, not
-		 * a reply to anyone: it is counted (the thread's size) and nothing
-		 * else, so it neither meets a deadline nor stands in for a report.
-		 */
-		if (team && have_file && mh.row.event) {
-			mail_addr_free(from);
-			msghdr_clear(&mh);
-			g_strfreev(files);
-			if (owned)
-				notmuch_message_destroy(msg);
-			continue;
-		}
-		if (f.report_msgid == NULL) {
-			const char *subject = notmuch_message_get_header(msg, "subject");
-
-			f.report_msgid = g_strdup(id);
-			f.subject = g_strdup(subject != NULL ? subject : "");
-		}
-		if (date > f.last_message_at)
-			f.last_message_at = date;
-
-		if (!team && !have_reporter) {
-			struct mail_addr *named = mail_addr_parse(cached_from);
-			struct mail_addr *rt = have_file ? mail_addr_parse(mh.row.reply_to) : NULL;
-
-			have_reporter = reporter = true;
-			f.report_at = date;
-			f.reporter_addr = from != NULL ? g_strdup(from->addr) : NULL;
-			if (named != NULL && from != NULL && strcmp(named->addr, from->addr) == 0)
-				f.reporter_name = g_strdup(named->name);
-			else if (from != NULL)
-				f.reporter_name = g_strdup(from->name);
-			if (rt != NULL && (f.reporter_addr == NULL ||
-			    strcmp(rt->addr, f.reporter_addr) != 0))
-				f.reply_to = g_strdup(rt->addr);
-			mail_addr_free(named);
-			mail_addr_free(rt);
-		} else {
-			/* Replies from the Reply-To address are the reporter's too. */
-			reporter = have_reporter && !team && from != NULL &&
-			    ((f.reporter_addr != NULL && strcmp(from->addr, f.reporter_addr) == 0) ||
-			    (f.reply_to != NULL && strcmp(from->addr, f.reply_to) == 0));
-		}
-
-		enc = message_has_tag(msg, "encrypted") || (have_file && mh.row.inline_pgp);
-		if (enc) {
-			f.encrypted = true;
-			if (reporter)
-				f.reporter_encrypted = true;
-		}
-		if (reporter && date > f.last_reporter_at)
-			f.last_reporter_at = date;
-
-		rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL);
-		/* A team message that fails team_reply = verified is nobody's reply. */
-		if (team && have_reporter && team_reply_counts(m, cfg, fn, from->addr,
-		    have_file ? mh.auth : NULL)) {
-			if (f.first_team_reply_at == 0)
-				f.first_team_reply_at = date;
-			if (rcpt_has(&rcpt, f.reporter_addr) || rcpt_has(&rcpt, f.reply_to)) {
-				if (++to_reporter == 2)
-					f.second_team_reply_at = date;
-				f.last_team_to_reporter_at = date;
-			}
-		}
-		if (f.distros_mail_at == 0 && rcpt_has(&rcpt, cfg->distros_list))
-			f.distros_mail_at = date;
-		if (f.oss_mail_at == 0 && rcpt_has(&rcpt, cfg->oss_list))
-			f.oss_mail_at = date;
-
-		rcpt_clear(&rcpt);
-		mail_addr_free(from);
-		msghdr_clear(&mh);
-		g_strfreev(files);
-		if (owned)
-			notmuch_message_destroy(msg);
 	}
 	if (f.message_count == 0)
 		return error_set(err, "notmuch database %s: no messages in thread %s",
@@ -1564,7 +1565,9 @@ facts_equal(const struct mail_facts *a, const struct mail_facts *b)
 	    a->encrypted == b->encrypted &&
 	    a->reporter_encrypted == b->reporter_encrypted &&
 	    a->distros_mail_at == b->distros_mail_at &&
-	    a->oss_mail_at == b->oss_mail_at;
+	    a->oss_mail_at == b->oss_mail_at &&
+	    a->has_reporter == b->has_reporter &&
+	    a->team_to_reporter == b->team_to_reporter;
 }
 
 /*
@@ -1743,6 +1746,80 @@ out:
 	return rc;
 }
 
+/*
+ * The changed messages of an incremental refresh.  Each changed thread is
+ * revisited; for refresh_fold, the new mail of each thread is kept too:
+ * thread id -> GPtrArray of notmuch_message_t * (oldest first, excluded
+ * messages left out), the messages owned by the query.  A large change
+ * (more than FOLD_MAX messages) keeps none: its threads are walked in full.
+ */
+#define FOLD_MAX 2000
+
+struct changes {
+	notmuch_query_t *q;
+	GHashTable *by_thread;  /* NULL when not kept */
+};
+
+static void
+changes_free(struct changes *ch)
+{
+	if (ch->by_thread != NULL)
+		g_hash_table_destroy(ch->by_thread);
+	if (ch->q != NULL)
+		notmuch_query_destroy(ch->q);
+	memset(ch, 0, sizeof *ch);
+}
+
+/* Adds the thread of each message matching QS (a lastmod: range) to TS; *COUNT counts them. */
+static int
+changes_collect(struct mail *m, const char *qs, struct threadset *ts,
+    struct changes *ch, unsigned int *count, struct error *err)
+{
+	notmuch_messages_t *msgs;
+	notmuch_status_t st;
+	unsigned int n = 0;
+
+	/* Excluded messages too, flagged: a message newly tagged spam changes its thread. */
+	if (query_new(m, qs, true, NOTMUCH_SORT_OLDEST_FIRST, &ch->q, err) < 0)
+		return -1;
+	notmuch_query_set_omit_excluded(ch->q, NOTMUCH_EXCLUDE_FLAG);
+	st = notmuch_query_search_messages(ch->q, &msgs);
+	if (st != NOTMUCH_STATUS_SUCCESS || msgs == NULL)
+		return nm_error(m, err, st != NOTMUCH_STATUS_SUCCESS ? st :
+		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+	ch->by_thread = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)g_ptr_array_unref);
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+		notmuch_message_t *msg = notmuch_messages_get(msgs);
+		const char *t = msg != NULL ? notmuch_message_get_thread_id(msg) : NULL;
+		notmuch_bool_t excluded = FALSE;
+		GPtrArray *news;
+
+		if (t == NULL || notmuch_message_get_flag_st(msg,
+		    NOTMUCH_MESSAGE_FLAG_EXCLUDED, &excluded) != NOTMUCH_STATUS_SUCCESS) {
+			if (msg != NULL)
+				notmuch_message_destroy(msg);
+			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+		}
+		threadset_add(ts, t);
+		if (++n > FOLD_MAX && ch->by_thread != NULL) {
+			g_hash_table_destroy(ch->by_thread);
+			ch->by_thread = NULL;
+		}
+		if (ch->by_thread == NULL || excluded) {
+			notmuch_message_destroy(msg);
+			continue;
+		}
+		if ((news = g_hash_table_lookup(ch->by_thread, t)) == NULL) {
+			news = g_ptr_array_new();
+			g_hash_table_insert(ch->by_thread, g_strdup(t), news);
+		}
+		g_ptr_array_add(news, msg);
+	}
+	*count = n;
+	return 0;
+}
+
 struct refresh {
 	struct mail *m;
 	struct store *st;
@@ -1794,6 +1871,67 @@ out:
 }
 
 /*
+ * Brings up to date, without reading their old messages again, the changed
+ * threads that only gained mail: refresh_run calls this only when no
+ * message went away or changed, so each message of CH is new.  A thread
+ * whose case has facts is folded forward from them (the walk's state is
+ * part of the facts) when every new message sorts after the old ones, that
+ * is has a later date than the newest (a tie or an earlier date could put
+ * it among them in notmuch's order).  The other threads are added to FULL,
+ * to be walked in full.
+ */
+static int
+refresh_fold(struct refresh *r, struct changes *ch, GPtrArray *order,
+    GPtrArray *full, struct error *err)
+{
+	GHashTable *by_thread = g_hash_table_new(g_str_hash, g_str_equal);
+	int rc = -1;
+	guint i, j;
+
+	for (i = 0; i < r->cases->len; i++) {
+		struct store_case *c = g_ptr_array_index(r->cases, i);
+
+		if (c->thread == NULL)
+			continue;
+		/* Two cases on one thread: walk it in full. */
+		g_hash_table_insert(by_thread, c->thread,
+		    g_hash_table_contains(by_thread, c->thread) ? NULL : c);
+	}
+	for (i = 0; i < order->len; i++) {
+		const char *t = g_ptr_array_index(order, i);
+		struct store_case *c = g_hash_table_lookup(by_thread, t);
+		GPtrArray *news = ch->by_thread != NULL ?
+		    g_hash_table_lookup(ch->by_thread, t) : NULL;
+		bool fold = ch->by_thread != NULL && c != NULL && c->has_facts &&
+		    c->facts.message_count > 0 && str_eq(c->facts.thread, t);
+		struct mail_facts f;
+
+		for (j = 0; fold && news != NULL && j < news->len; j++)
+			fold = notmuch_message_get_date(g_ptr_array_index(news, j)) >
+			    c->facts.last_message_at;
+		if (!fold) {
+			g_ptr_array_add(full, (gpointer)t);
+			continue;
+		}
+		mail_facts_copy(&f, &c->facts);
+		for (j = 0; news != NULL && j < news->len; j++) {
+			if (facts_message(r->m, r->cfg, &r->mc, t,
+			    g_ptr_array_index(news, j), false, "lastmod", &f, err) < 0) {
+				mail_facts_clear(&f);
+				goto out;
+			}
+		}
+		if (refresh_store(r, &f, err) < 0)
+			goto out;
+		r->m->stats.folded++;
+	}
+	rc = 0;
+out:
+	g_hash_table_destroy(by_thread);
+	return rc;
+}
+
+/*
  * Refreshes every thread matching QS (a full rescan: the case query), in
  * the order of its oldest matching message, each message loaded once (a
  * notmuch thread holds its messages, excluded ones flagged).  Adds each
@@ -1830,6 +1968,7 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 		}
 		if (ts != NULL)
 			threadset_add(ts, tid);
+		r->m->stats.walked++;
 		if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, true, qs, &f,
 		    err) < 0) {
 			notmuch_thread_destroy(th);
@@ -1868,6 +2007,8 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 {
 	struct refresh r = { .m = m, .st = st, .cfg = cfg, .now = now, .mc = { .st = st } };
 	struct threadset ts = { NULL, NULL };
+	struct changes ch = { NULL, NULL };
+	GPtrArray *walk = g_ptr_array_new(); /* threads to walk in full: char * of ts.order */
 	const char *uuid = NULL;
 	char *old_uuid = NULL, *old_rev = NULL, *old_fp = NULL, *fp = NULL;
 	char *old_stamp = NULL, *stamp = NULL, *old_msgfiles = NULL, *old_count = NULL;
@@ -1915,6 +2056,8 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 		rc = 0;
 		goto out;
 	}
+	memset(&m->stats, 0, sizeof m->stats);
+	m->stats.full = !incremental;
 	if (!have_total && query_count_all(m, &total, err) < 0)
 		goto out;
 	snprintf(countbuf, sizeof countbuf, "%u", total);
@@ -1939,10 +2082,8 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 		unsigned int seen = 0, old_total = 0;
 		bool recount;
 
-		/* Excluded messages too: a message newly tagged spam changes its thread. */
 		qs = g_strdup_printf("lastmod:%lu..%lu", since + 1, rev);
-		if (since < rev && threadset_add_query(m, &ts, qs, false,
-		    NOTMUCH_SORT_OLDEST_FIRST, &seen, err) < 0)
+		if (since < rev && changes_collect(m, qs, &ts, &ch, &seen, err) < 0)
 			goto out;
 		/*
 		 * Every message is either counted last time, or new (then it is in
@@ -1968,6 +2109,10 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 			g_hash_table_insert(r.by_id, &c->id, c);
 		}
 		if (recount && threadset_add_recounted(m, &ts, r.cases, err) < 0)
+			goto out;
+		if (recount)
+			g_ptr_array_extend(walk, ts.order, NULL, NULL);
+		else if (refresh_fold(&r, &ch, ts.order, walk, err) < 0)
 			goto out;
 	} else {
 		if (store_case_list(st, &r.cases, err) < 0)
@@ -1996,12 +2141,12 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 	 * builds each thread with its messages loaded once, and leaves out the
 	 * threads no longer matching.
 	 */
-	for (i = 0; incremental && i < ts.order->len;) {
+	for (i = 0; incremental && i < walk->len;) {
 		GString *tq = g_string_new("(");
 		guint j;
 
-		for (j = 0; j < REVISIT_BATCH && i < ts.order->len; j++, i++) {
-			const char *t = g_ptr_array_index(ts.order, i);
+		for (j = 0; j < REVISIT_BATCH && i < walk->len; j++, i++) {
+			const char *t = g_ptr_array_index(walk, i);
 
 			if (thread_query(t, NULL, NULL, err) < 0) {
 				g_string_free(tq, TRUE);
@@ -2063,6 +2208,8 @@ out:
 		g_hash_table_destroy(r.mc.used);
 	if (ts.set != NULL)
 		g_hash_table_destroy(ts.set);
+	changes_free(&ch);
+	g_ptr_array_free(walk, TRUE);
 	if (ts.order != NULL)
 		g_ptr_array_free(ts.order, TRUE);
 	g_free(qs);
@@ -2082,6 +2229,12 @@ mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err)
 {
 	return MAIL_RETRY(m, err, refresh_run(m, st, cfg, full, now, changed, err));
+}
+
+void
+mail_refresh_stats(struct mail *m, struct mail_refresh_stats *out)
+{
+	*out = m->stats;
 }
 
 /* ---- Thread messages and search ---------------------------------------------- */

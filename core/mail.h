@@ -52,6 +52,19 @@ int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
     bool full, time_t now, int *changed, struct error *err);
 
 /*
+ * What the last mail_refresh that found changes did: rescanned everything
+ * (FULL), or revisited the changed threads, FOLDED forward from their
+ * stored facts (only their new messages read) or WALKED (every message
+ * read).  For tests and the benchmark.
+ */
+struct mail_refresh_stats {
+	bool full;
+	unsigned int folded;
+	unsigned int walked;
+};
+void mail_refresh_stats(struct mail *m, struct mail_refresh_stats *out);
+
+/*
  * The facts count a message From the team address or a handler as a team
  * reply (first_team_reply_at and the rest) only when it meets cfg->team_reply:
  * always with "any"; with "verified", the rule of core/verify.h

@@ -138,6 +138,9 @@ static const char *const migrations[] = {
 	"  auth TEXT,"
 	"  flags INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX msgfiles_key ON msgfiles(key);",
+	/* 3 -> 4: the facts' fold state (struct mail_facts); core/mail rescans to fill it. */
+	"ALTER TABLE facts ADD COLUMN has_reporter INTEGER;"
+	"ALTER TABLE facts ADD COLUMN team_to_reporter INTEGER;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
@@ -165,7 +168,9 @@ _Static_assert(sizeof migrations / sizeof migrations[0] ==
 	X(encrypted, BOOL)                                              \
 	X(reporter_encrypted, BOOL)                                     \
 	X(distros_mail_at, TIME)                                        \
-	X(oss_mail_at, TIME)
+	X(oss_mail_at, TIME)                                            \
+	X(has_reporter, BOOL)                                           \
+	X(team_to_reporter, INT)
 
 #define FACT_NAME(n, t) ", " #n
 #define FACT_PARAM(n, t) ", ?"

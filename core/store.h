@@ -14,7 +14,7 @@
 struct store;
 
 /* The newest schema version (PRAGMA user_version) this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating when absent, with its directory, mode 0600) and migrates

@@ -33,6 +33,7 @@ struct world {
 	struct config *cfg;
 	struct mail *m;
 	time_t now;
+	struct mail_refresh_stats inc; /* of check_same's incremental refresh */
 };
 
 static struct world *W;
@@ -171,8 +172,9 @@ dump_facts(GString *s, const struct mail_facts *f)
 	dump_time(s, "last", f->last_message_at);
 	dump_time(s, "distros", f->distros_mail_at);
 	dump_time(s, "oss", f->oss_mail_at);
-	g_string_append_printf(s, " count=%d enc=%d rep_enc=%d", f->message_count,
-	    f->encrypted, f->reporter_encrypted);
+	g_string_append_printf(s, " count=%d enc=%d rep_enc=%d has_rep=%d to_rep=%d",
+	    f->message_count, f->encrypted, f->reporter_encrypted, f->has_reporter,
+	    f->team_to_reporter);
 }
 
 static gint
@@ -710,6 +712,7 @@ check_same(struct store *inc, int *changed)
 
 	reopen();
 	*changed = refresh(inc, false);
+	mail_refresh_stats(W->m, &W->inc);
 	refresh(full, true);
 	a = dump_store(inc);
 	b = dump_store(full);
@@ -866,6 +869,119 @@ rewrite(const char *path, char *text)
 	g_free(text);
 }
 
+/* Delivers TEXT as NAME, indexes it and checks an incremental refresh against a full one. */
+static void
+step(struct store *inc, const char *name, char *text, int want_changed,
+    unsigned int folded, unsigned int walked)
+{
+	int changed;
+
+	deliver(name, text);
+	notmuch_run("new");
+	check_same(inc, &changed);
+	assert_int_equal(changed, want_changed);
+	assert_false(W->inc.full);
+	assert_int_equal(W->inc.folded, folded);
+	assert_int_equal(W->inc.walked, walked);
+}
+
+/*
+ * A thread that only gained mail dated after its newest message is folded
+ * forward from its stored facts; anything that could sort among the old
+ * messages (an earlier date, the same date) is walked in full.  Every time
+ * the result is a fresh store's.
+ */
+static void
+test_fold(void **state)
+{
+	struct store *inc = store_fresh(NULL);
+	struct store_case *c;
+	int changed;
+
+	(void)state;
+	check_same(inc, &changed);
+
+	/* A new report: no case yet, so its thread is walked. */
+	step(inc, "fold-1", message("Rita Fold <rita@fold.test>", "security@example.org",
+	    "Mon, 16 Nov 2026 09:00:00 +0000", "fold-1@fixture.test", NULL, "", "report"),
+	    1, 0, 1);
+	/* Team replies to the reporter, later: folded, and the second counts as second. */
+	step(inc, "fold-2", message("Alice Handler <alice@example.org>", "rita@fold.test",
+	    "Mon, 16 Nov 2026 10:00:00 +0000", "fold-2@fixture.test", "fold-1@fixture.test",
+	    "Cc: security@example.org\n", "ack"), 1, 1, 0);
+	step(inc, "fold-3", message("Bob Handler <bob@example.org>", "rita@fold.test",
+	    "Mon, 16 Nov 2026 11:00:00 +0000", "fold-3@fixture.test", "fold-2@fixture.test",
+	    "Cc: security@example.org, distros@vs.openwall.org\n", "details"), 1, 1, 0);
+	c = case_of(inc, "fold-1@fixture.test");
+	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-16T10:00:00Z"));
+	assert_int_equal(c->facts.second_team_reply_at, iso("2026-11-16T11:00:00Z"));
+	assert_int_equal(c->facts.distros_mail_at, iso("2026-11-16T11:00:00Z"));
+	assert_int_equal(c->facts.team_to_reporter, 2);
+	assert_int_equal(c->facts.message_count, 3);
+	store_case_free(c);
+	/* The reporter answers. */
+	step(inc, "fold-4", message("Rita Fold <rita@fold.test>", "security@example.org",
+	    "Tue, 17 Nov 2026 08:00:00 +0000", "fold-4@fixture.test", "fold-3@fixture.test",
+	    "", "thanks"), 1, 1, 0);
+	/* Dated before the newest message: it may sort among the old ones, so a walk. */
+	step(inc, "fold-5", message("Alice Handler <alice@example.org>", "rita@fold.test",
+	    "Mon, 16 Nov 2026 09:30:00 +0000", "fold-5@fixture.test", "fold-1@fixture.test",
+	    "Cc: security@example.org\n", "late delivery"), 1, 0, 1);
+	c = case_of(inc, "fold-1@fixture.test");
+	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-16T09:30:00Z"));
+	assert_int_equal(c->facts.second_team_reply_at, iso("2026-11-16T10:00:00Z"));
+	store_case_free(c);
+	/* Dated as the newest: a tie notmuch may order either way, so a walk. */
+	step(inc, "fold-6", message("Alice Handler <alice@example.org>", "rita@fold.test",
+	    "Tue, 17 Nov 2026 08:00:00 +0000", "fold-6@fixture.test", "fold-4@fixture.test",
+	    "Cc: security@example.org\n", "same second"), 1, 0, 1);
+
+	/* A thread the team started: the reporter's first message becomes the report. */
+	step(inc, "fold-7", message("Alice Handler <alice@example.org>", "security@example.org",
+	    "Wed, 18 Nov 2026 09:00:00 +0000", "fold-7@fixture.test", NULL, "",
+	    "found this ourselves"), 1, 0, 1);
+	c = case_of(inc, "fold-7@fixture.test");
+	assert_false(c->facts.has_reporter);
+	store_case_free(c);
+	step(inc, "fold-8", message("Sam Outside <sam@outside.test>", "security@example.org",
+	    "Wed, 18 Nov 2026 10:00:00 +0000", "fold-8@fixture.test", "fold-7@fixture.test",
+	    "", "me too"), 1, 1, 0);
+	step(inc, "fold-9", message("Alice Handler <alice@example.org>", "sam@outside.test",
+	    "Wed, 18 Nov 2026 11:00:00 +0000", "fold-9@fixture.test", "fold-8@fixture.test",
+	    "Cc: security@example.org\n", "ack"), 1, 1, 0);
+	c = case_of(inc, "fold-7@fixture.test");
+	assert_true(c->facts.has_reporter);
+	assert_string_equal(c->facts.reporter_addr, "sam@outside.test");
+	assert_int_equal(c->facts.report_at, iso("2026-11-18T10:00:00Z"));
+	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-18T11:00:00Z"));
+	store_case_free(c);
+
+	/* New mail tagged spam before the refresh: excluded, nothing changes. */
+	deliver("fold-10", message("Rita Fold <rita@fold.test>", "security@example.org",
+	    "Thu, 19 Nov 2026 08:00:00 +0000", "fold-10@fixture.test", "fold-4@fixture.test",
+	    "", "buy now"));
+	notmuch_run("new");
+	notmuch_run("tag +spam -- id:fold-10@fixture.test");
+	check_same(inc, &changed);
+	assert_int_equal(changed, 0);
+	assert_int_equal(W->inc.folded, 1);
+	assert_int_equal(W->inc.walked, 0);
+
+	/* Two threads at once, one folded and one walked. */
+	deliver("fold-11", message("Rita Fold <rita@fold.test>", "security@example.org",
+	    "Fri, 20 Nov 2026 08:00:00 +0000", "fold-11@fixture.test", "fold-4@fixture.test",
+	    "", "any news?"));
+	deliver("fold-12", message("Sam Outside <sam@outside.test>", "security@example.org",
+	    "Wed, 18 Nov 2026 10:30:00 +0000", "fold-12@fixture.test", "fold-8@fixture.test",
+	    "", "earlier than the last"));
+	notmuch_run("new");
+	check_same(inc, &changed);
+	assert_int_equal(changed, 2);
+	assert_int_equal(W->inc.folded, 1);
+	assert_int_equal(W->inc.walked, 1);
+	store_close(inc);
+}
+
 /*
  * The store caches what each message file said (struct store_msgfile): a
  * refresh fills it, a file changed in place is read again (not served from
@@ -891,13 +1007,18 @@ test_msgfile_cache(void **state)
 	path = path_of("cache-1@fixture.test");
 	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 0);
 
-	/* New mail in the thread: the incremental refresh caches what it read. */
+	/*
+	 * New mail in the thread, dated as its newest message, so it is walked
+	 * in full (test_fold): the incremental refresh caches what it read.
+	 */
 	deliver("cache-2", message("Alice Handler <alice@example.org>", "quinn@cache.test",
-	    "Fri, 20 Nov 2026 10:00:00 +0000", "cache-2@fixture.test", "cache-1@fixture.test",
+	    "Fri, 20 Nov 2026 09:00:00 +0000", "cache-2@fixture.test", "cache-1@fixture.test",
 	    "Cc: security@example.org\n", "ack"));
 	notmuch_run("new");
 	check_same(inc, &changed);
 	assert_int_equal(changed, 1);
+	assert_int_equal(W->inc.walked, 1);
+	assert_int_equal(W->inc.folded, 0);
 	assert_int_equal(store_msgfile_get(inc, path, &row, &err), 1);
 	assert_string_equal(row.msgid, "cache-1@fixture.test");
 	assert_non_null(strstr(row.from, "quinn@cache.test"));
@@ -905,7 +1026,7 @@ test_msgfile_cache(void **state)
 	store_msgfile_clear(&row);
 	c = case_of(inc, "cache-1@fixture.test");
 	assert_int_equal(c->facts.distros_mail_at, 0);
-	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-20T10:00:00Z"));
+	assert_int_equal(c->facts.first_team_reply_at, iso("2026-11-20T09:00:00Z"));
 	store_case_free(c);
 
 	/* The file changes in place (notmuch does not notice): it is read again. */
@@ -1746,6 +1867,7 @@ main(void)
 		cmocka_unit_test(test_distros_and_oss),
 		cmocka_unit_test(test_reply_to),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_msgfile_cache),
 		cmocka_unit_test(test_inline_pgp_scan),
 		cmocka_unit_test(test_index_file),

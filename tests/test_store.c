@@ -370,14 +370,60 @@ test_migrate_from_version2(void **state)
 	assert_int_equal(ensure(fx->st, "old@example.org", NULL), 1);
 	store_close(fx->st);
 	fx->st = NULL;
-	assert_int_equal(raw_exec(fx->path, "DROP TABLE msgfiles; PRAGMA user_version = 2;",
-	    NULL), SQLITE_OK);
+	assert_int_equal(raw_exec(fx->path, "DROP TABLE msgfiles;"
+	    " ALTER TABLE facts DROP COLUMN has_reporter;"
+	    " ALTER TABLE facts DROP COLUMN team_to_reporter;"
+	    " PRAGMA user_version = 2;", NULL), SQLITE_OK);
 	fx_open(fx);
 	v = raw_text(fx->path, "PRAGMA user_version");
 	assert_int_equal(atoi(v), STORE_SCHEMA_VERSION);
 	g_free(v);
 	assert_int_equal(ensure(fx->st, "old@example.org", NULL), 1);
 	assert_int_equal(store_msgfile_put(fx->st, &f, &err), 0);
+}
+
+/* Version 3 facts rows gain the fold state as NULL columns, read as "not known". */
+static void
+test_migrate_from_version3(void **state)
+{
+	struct fx *fx = *state;
+	struct error err = {{0}};
+	struct mail_facts mf = { 0 };
+	struct store_case *c = NULL;
+	int64_t id;
+	char *v;
+
+	fx_open(fx);
+	assert_int_equal(store_case_ensure(fx->st, "<v3@example.org>", "t1", "a",
+	    1000, &id, NULL, &err), 0);
+	mf.thread = (char *)"t1";
+	mf.report_msgid = (char *)"v3@example.org";
+	mf.message_count = 4;
+	mf.has_reporter = true;
+	mf.team_to_reporter = 2;
+	assert_int_equal(store_facts_put(fx->st, id, &mf, &err), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(raw_exec(fx->path,
+	    "ALTER TABLE facts DROP COLUMN has_reporter;"
+	    " ALTER TABLE facts DROP COLUMN team_to_reporter;"
+	    " PRAGMA user_version = 3;", NULL), SQLITE_OK);
+	fx_open(fx);
+	v = raw_text(fx->path, "PRAGMA user_version");
+	assert_int_equal(atoi(v), STORE_SCHEMA_VERSION);
+	g_free(v);
+	assert_int_equal(store_case_get(fx->st, id, &c, &err), 0);
+	assert_true(c->has_facts);
+	assert_int_equal(c->facts.message_count, 4);
+	assert_false(c->facts.has_reporter);
+	assert_int_equal(c->facts.team_to_reporter, 0);
+	store_case_free(c);
+	/* And the new columns round-trip. */
+	assert_int_equal(store_facts_put(fx->st, id, &mf, &err), 0);
+	assert_int_equal(store_case_get(fx->st, id, &c, &err), 0);
+	assert_true(c->facts.has_reporter);
+	assert_int_equal(c->facts.team_to_reporter, 2);
+	store_case_free(c);
 }
 
 /* A failed migration leaves the database as it was (one transaction). */
@@ -1276,6 +1322,8 @@ fill_facts(struct mail_facts *f, int salt)
 	f->reporter_encrypted = salt % 2 == 1;
 	f->distros_mail_at = 1700000008 + salt;
 	f->oss_mail_at = 1700000009 + salt;
+	f->has_reporter = salt % 3 != 0;
+	f->team_to_reporter = 10 + salt;
 }
 
 /* Strings that may both be NULL. */
@@ -1302,6 +1350,8 @@ assert_facts_equal(const struct mail_facts *a, const struct mail_facts *b)
 	assert_int_equal(a->last_team_to_reporter_at, b->last_team_to_reporter_at);
 	assert_int_equal(a->last_reporter_at, b->last_reporter_at);
 	assert_int_equal(a->last_message_at, b->last_message_at);
+	assert_int_equal(a->has_reporter, b->has_reporter);
+	assert_int_equal(a->team_to_reporter, b->team_to_reporter);
 	assert_int_equal(a->message_count, b->message_count);
 	assert_int_equal(a->encrypted, b->encrypted);
 	assert_int_equal(a->reporter_encrypted, b->reporter_encrypted);
@@ -1707,6 +1757,7 @@ main(void)
 		T(test_reopen_keeps_data),
 		T(test_migrate_from_version0),
 		T(test_migrate_from_version2),
+		T(test_migrate_from_version3),
 		T(test_msgfile_cache),
 		T(test_migrate_failure_rolls_back),
 		T(test_refuse_newer),
