@@ -1189,38 +1189,16 @@ msghdr_auth_join(GPtrArray *auth)
 }
 
 /*
- * Fills H for the message MSGID in file PATH: 1 done, 0 the file cannot be
- * read (H empty), -1 a store error.  A cached row serves while the file's
- * stamp and Message-ID still match it; otherwise the file is read (and the
- * row written).
+ * Reads what the facts need from the file PATH of the message MSGID into H:
+ * 1 done, 0 the file cannot be read (H empty).  Touches nothing shared, so
+ * it also runs on the prefetch thread.
  */
 static int
-msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
-    struct msghdr *h, struct error *err)
+msghdr_read(const char *msgid, const char *path, struct msghdr *h)
 {
-	bool cache = mc != NULL && mc->st != NULL;
 	struct msgfile mf;
-	struct stat sb;
-	int rc;
 
 	memset(h, 0, sizeof *h);
-	if (cache && !mc->empty && stat(path, &sb) == 0) {
-		char *stamp;
-
-		if ((rc = store_msgfile_get(mc->st, path, &h->row, err)) < 0)
-			return -1;
-		stamp = stat_stamp(&sb);
-		if (rc > 0 && strcmp(h->row.msgid, msgid) == 0 &&
-		    strcmp(h->row.stamp, stamp) == 0) {
-			g_free(stamp);
-			msghdr_auth_split(h);
-			msgcache_use(mc, path);
-			mc->hits++;
-			return 1;
-		}
-		g_free(stamp);
-		store_msgfile_clear(&h->row);
-	}
 	if (!msgfile_open(&mf, path))
 		return 0;
 	/* The stamp is of the file as opened: one changed meanwhile is read again next time. */
@@ -1236,6 +1214,55 @@ msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
 	/* Scanned whatever the thread holds, so the cached row serves any later derivation. */
 	h->row.inline_pgp = msgfile_has_inline_pgp(&mf);
 	msgfile_close(&mf);
+	return 1;
+}
+
+/*
+ * Fills H for the message MSGID in file PATH: 1 done, 0 the file cannot be
+ * read (H empty), -1 a store error.  A cached row serves while the file's
+ * stamp and Message-ID still match it; otherwise the file is read (and the
+ * row written).  PRE, when not NULL, is that file already read (by the
+ * prefetch thread: msghdr_read's result READ): taken instead of reading it
+ * again, and emptied either way.
+ */
+static int
+msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
+    struct msghdr *pre, int read, struct msghdr *h, struct error *err)
+{
+	bool cache = mc != NULL && mc->st != NULL;
+	struct stat sb;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	if (cache && !mc->empty && stat(path, &sb) == 0) {
+		char *stamp;
+
+		if ((rc = store_msgfile_get(mc->st, path, &h->row, err)) < 0) {
+			if (pre != NULL)
+				msghdr_clear(pre);
+			return -1;
+		}
+		stamp = stat_stamp(&sb);
+		if (rc > 0 && strcmp(h->row.msgid, msgid) == 0 &&
+		    strcmp(h->row.stamp, stamp) == 0) {
+			g_free(stamp);
+			msghdr_auth_split(h);
+			msgcache_use(mc, path);
+			mc->hits++;
+			if (pre != NULL)
+				msghdr_clear(pre);
+			return 1;
+		}
+		g_free(stamp);
+		store_msgfile_clear(&h->row);
+	}
+	if (pre != NULL) {
+		*h = *pre;
+		memset(pre, 0, sizeof *pre);
+	} else
+		read = msghdr_read(msgid, path, h);
+	if (read == 0)
+		return 0;
 	if (cache && mc->write) {
 		h->row.auth = msghdr_auth_join(h->auth);
 		if (store_msgfile_put(mc->st, &h->row, err) < 0)
@@ -1244,6 +1271,127 @@ msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
 		mc->misses++;
 	}
 	return 1;
+}
+
+/*
+ * Reading the message files overlaps notmuch's work in a full rescan, where
+ * the time goes to Xapian building each thread (notmuch_threads_get) and
+ * to opening and reading every message file: a second thread reads the
+ * files of one notmuch thread while the next one is built.  It only runs
+ * msghdr_read; notmuch, the store and the config stay on the calling
+ * thread, which hands it one batch (a thread's messages) at a time.
+ */
+struct pf_item {
+	char *msgid;
+	char **files;      /* message_files; NULL: not read (excluded, or notmuch failed) */
+	struct msghdr h;
+	int read;          /* msghdr_read's result */
+};
+
+struct pf_batch {
+	struct pf_item *items;
+	guint n;
+};
+
+struct prefetch {
+	GThread *thread;
+	GAsyncQueue *todo, *done; /* struct pf_batch *, in order */
+};
+
+/* Pushed after the last batch: the thread ends. */
+static struct pf_batch pf_stop;
+
+static void
+pf_batch_free(struct pf_batch *b)
+{
+	for (guint i = 0; b != NULL && i < b->n; i++) {
+		g_free(b->items[i].msgid);
+		g_strfreev(b->items[i].files);
+		msghdr_clear(&b->items[i].h);
+	}
+	if (b != NULL)
+		g_free(b->items);
+	g_free(b);
+}
+
+static gpointer
+prefetch_main(gpointer arg)
+{
+	struct prefetch *pf = arg;
+	struct pf_batch *b;
+
+	while ((b = g_async_queue_pop(pf->todo)) != &pf_stop) {
+		for (guint i = 0; i < b->n; i++) {
+			struct pf_item *it = &b->items[i];
+
+			if (it->files != NULL)
+				it->read = msghdr_read(it->msgid, it->files[0], &it->h);
+		}
+		g_async_queue_push(pf->done, b);
+	}
+	return NULL;
+}
+
+/* Starts the prefetch thread: false when it cannot (then files are read in line). */
+static bool
+prefetch_start(struct prefetch *pf)
+{
+	pf->todo = g_async_queue_new();
+	pf->done = g_async_queue_new();
+	pf->thread = g_thread_try_new("embargo-read", prefetch_main, pf, NULL);
+	if (pf->thread == NULL) {
+		g_async_queue_unref(pf->todo);
+		g_async_queue_unref(pf->done);
+		memset(pf, 0, sizeof *pf);
+		return false;
+	}
+	return true;
+}
+
+/* Ends the thread and frees the batches no one took. */
+static void
+prefetch_stop(struct prefetch *pf)
+{
+	struct pf_batch *b;
+
+	if (pf->thread == NULL)
+		return;
+	g_async_queue_push(pf->todo, &pf_stop);
+	g_thread_join(pf->thread);
+	while ((b = g_async_queue_try_pop(pf->done)) != NULL)
+		pf_batch_free(b);
+	g_async_queue_unref(pf->todo);
+	g_async_queue_unref(pf->done);
+	memset(pf, 0, sizeof *pf);
+}
+
+/* The messages of TH as facts_walk meets them, with their files, for the prefetch thread. */
+static struct pf_batch *
+pf_collect(notmuch_thread_t *th)
+{
+	notmuch_messages_t *msgs = notmuch_thread_get_messages(th);
+	GArray *items = g_array_new(FALSE, TRUE, sizeof(struct pf_item));
+	struct pf_batch *b = g_new0(struct pf_batch, 1);
+
+	for (; msgs != NULL && notmuch_messages_valid(msgs);
+	    notmuch_messages_move_to_next(msgs)) {
+		notmuch_message_t *msg = notmuch_messages_get(msgs);
+		notmuch_bool_t excluded = FALSE;
+		struct pf_item it = { 0 };
+		const char *id = msg != NULL ? notmuch_message_get_message_id(msg) : NULL;
+
+		/* Whatever cannot be had here is asked again (and fails) in facts_message. */
+		if (id != NULL && notmuch_message_get_flag_st(msg,
+		    NOTMUCH_MESSAGE_FLAG_EXCLUDED, &excluded) == NOTMUCH_STATUS_SUCCESS &&
+		    !excluded) {
+			it.msgid = g_strdup(id);
+			it.files = message_files(msg);
+		}
+		g_array_append_val(items, it);
+	}
+	b->n = items->len;
+	b->items = (struct pf_item *)(void *)g_array_free(items, FALSE);
+	return b;
 }
 
 /*
@@ -1344,8 +1492,9 @@ rcpt_has(struct rcpt *r, const char *addr)
  */
 static int
 facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
-    const char *thread_id, notmuch_message_t *msg, bool skip_excluded,
-    const char *what, struct mail_facts *f, struct error *err)
+    const char *thread_id, notmuch_message_t *msg, struct pf_item *pre,
+    bool skip_excluded, const char *what, struct mail_facts *f,
+    struct error *err)
 {
 	const char *cached_from, *id, *fn;
 	struct mail_addr *from = NULL;
@@ -1381,14 +1530,19 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 	 * addresses; of several files with this Message-ID, the one `show`
 	 * displays (and warns about).
 	 */
-	files = message_files(msg);
+	/* What the prefetch thread read, when it read this message. */
+	if (pre != NULL && (pre->files == NULL || pre->msgid == NULL ||
+	    strcmp(pre->msgid, id) != 0))
+		pre = NULL;
+	files = pre != NULL ? g_steal_pointer(&pre->files) : message_files(msg);
 	fn = files != NULL ? files[0] : NULL;
 	if (fn == NULL) {
 		/* NULL, not "": a Xapian exception, worth a reopen and retry. */
 		nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
 		goto out;
 	}
-	if ((hr = msghdr_get(mc, id, fn, &mh, err)) < 0)
+	if ((hr = msghdr_get(mc, id, fn, pre != NULL ? &pre->h : NULL,
+	    pre != NULL ? pre->read : 0, &mh, err)) < 0)
 		goto out;
 	have_file = hr > 0;
 	/*
@@ -1482,19 +1636,25 @@ out:
 	return rc;
 }
 
-/* The facts of the thread whose messages (oldest first) are MSGS, destroyed when OWNED. */
+/*
+ * The facts of the thread whose messages (oldest first) are MSGS, destroyed
+ * when OWNED; PRE (or NULL) holds what the prefetch thread read of them, in
+ * the same order.
+ */
 static int
 facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
     const char *thread_id, notmuch_messages_t *msgs, bool owned,
-    bool skip_excluded, const char *what, struct mail_facts *out,
-    struct error *err)
+    struct pf_batch *pre, bool skip_excluded, const char *what,
+    struct mail_facts *out, struct error *err)
 {
 	struct mail_facts f = { 0 };
+	guint i = 0;
 
-	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs), i++) {
 		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		int rc = facts_message(m, cfg, mc, thread_id, msg, skip_excluded,
-		    what, &f, err);
+		int rc = facts_message(m, cfg, mc, thread_id, msg,
+		    pre != NULL && i < pre->n ? &pre->items[i] : NULL,
+		    skip_excluded, what, &f, err);
 
 		if (msg != NULL && owned)
 			notmuch_message_destroy(msg);
@@ -1525,7 +1685,7 @@ thread_facts(struct mail *m, const struct config *cfg, struct msgcache *mc,
 		g_free(qs);
 		return -1;
 	}
-	rc = facts_walk(m, cfg, mc, thread_id, msgs, true, false, qs, out, err);
+	rc = facts_walk(m, cfg, mc, thread_id, msgs, true, NULL, false, qs, out, err);
 	notmuch_query_destroy(q);
 	g_free(qs);
 	return rc;
@@ -1916,7 +2076,8 @@ refresh_fold(struct refresh *r, struct changes *ch, GPtrArray *order,
 		mail_facts_copy(&f, &c->facts);
 		for (j = 0; news != NULL && j < news->len; j++) {
 			if (facts_message(r->m, r->cfg, &r->mc, t,
-			    g_ptr_array_index(news, j), false, "lastmod", &f, err) < 0) {
+			    g_ptr_array_index(news, j), NULL, false, "lastmod", &f,
+			    err) < 0) {
 				mail_facts_clear(&f);
 				goto out;
 			}
@@ -1931,6 +2092,23 @@ out:
 	return rc;
 }
 
+/* Walks the messages of TH (PRE: their files read ahead, or NULL) and stores the facts. */
+static int
+refresh_one(struct refresh *r, notmuch_thread_t *th, const char *tid,
+    struct pf_batch *pre, const char *qs, struct error *err)
+{
+	notmuch_messages_t *msgs = notmuch_thread_get_messages(th);
+	struct mail_facts f;
+
+	if (msgs == NULL)
+		return nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+	r->m->stats.walked++;
+	if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, pre, true, qs, &f,
+	    err) < 0)
+		return -1;
+	return refresh_store(r, &f, err);
+}
+
 /*
  * Refreshes every thread matching QS (a full rescan: the case query), in
  * the order of its oldest matching message, each message loaded once (a
@@ -1943,6 +2121,9 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 {
 	notmuch_query_t *q;
 	notmuch_threads_t *threads;
+	notmuch_thread_t *prev = NULL;  /* built, its files being read */
+	const char *prev_tid = NULL;
+	struct prefetch pf = { 0 };
 	notmuch_status_t st;
 	int rc = -1;
 
@@ -1954,13 +2135,15 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 		return nm_error(r->m, err, st != NOTMUCH_STATUS_SUCCESS ? st :
 		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
 	}
+	/* A full rescan reads ahead; a few revisited threads are not worth a thread. */
+	if (ts != NULL)
+		prefetch_start(&pf);
 	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
 		notmuch_thread_t *th = notmuch_threads_get(threads);
 		const char *tid = th != NULL ? notmuch_thread_get_thread_id(th) : NULL;
-		notmuch_messages_t *msgs = tid != NULL ? notmuch_thread_get_messages(th) : NULL;
-		struct mail_facts f;
+		int one;
 
-		if (msgs == NULL) {
+		if (tid == NULL) {
 			if (th != NULL)
 				notmuch_thread_destroy(th);
 			nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
@@ -1968,18 +2151,43 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 		}
 		if (ts != NULL)
 			threadset_add(ts, tid);
-		r->m->stats.walked++;
-		if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, true, qs, &f,
-		    err) < 0) {
+		if (pf.thread == NULL) {
+			one = refresh_one(r, th, tid, NULL, qs, err);
 			notmuch_thread_destroy(th);
-			goto out;
+			if (one < 0)
+				goto out;
+			continue;
 		}
-		notmuch_thread_destroy(th);
-		if (refresh_store(r, &f, err) < 0)
+		/* This thread's files are read while the previous one is walked. */
+		g_async_queue_push(pf.todo, pf_collect(th));
+		if (prev != NULL) {
+			struct pf_batch *b = g_async_queue_pop(pf.done);
+
+			one = refresh_one(r, prev, prev_tid, b, qs, err);
+			pf_batch_free(b);
+			notmuch_thread_destroy(prev);
+			prev = NULL;
+			if (one < 0) {
+				notmuch_thread_destroy(th);
+				goto out;
+			}
+		}
+		prev = th;
+		prev_tid = tid;
+	}
+	if (prev != NULL) {
+		struct pf_batch *b = g_async_queue_pop(pf.done);
+		int one = refresh_one(r, prev, prev_tid, b, qs, err);
+
+		pf_batch_free(b);
+		if (one < 0)
 			goto out;
 	}
 	rc = 0;
 out:
+	if (prev != NULL)
+		notmuch_thread_destroy(prev);
+	prefetch_stop(&pf);
 	notmuch_query_destroy(q);
 	return rc;
 }
