@@ -1223,17 +1223,19 @@ msghdr_read(const char *msgid, const char *path, struct msghdr *h)
  * stamp and Message-ID still match it; otherwise the file is read (and the
  * row written).  PRE, when not NULL, is that file already read (by the
  * prefetch thread: msghdr_read's result READ): taken instead of reading it
- * again, and emptied either way.
+ * again (*TOOK set), and emptied either way.
  */
 static int
 msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
-    struct msghdr *pre, int read, struct msghdr *h, struct error *err)
+    struct msghdr *pre, int read, bool *took, struct msghdr *h,
+    struct error *err)
 {
 	bool cache = mc != NULL && mc->st != NULL;
 	struct stat sb;
 	int rc;
 
 	memset(h, 0, sizeof *h);
+	*took = false;
 	if (cache && !mc->empty && stat(path, &sb) == 0) {
 		char *stamp;
 
@@ -1259,6 +1261,7 @@ msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
 	if (pre != NULL) {
 		*h = *pre;
 		memset(pre, 0, sizeof *pre);
+		*took = true;
 	} else
 		read = msghdr_read(msgid, path, h);
 	if (read == 0)
@@ -1281,11 +1284,14 @@ msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
  * msghdr_read; notmuch, the store and the config stay on the calling
  * thread, which hands it one batch (a thread's messages) at a time.
  */
+static GPtrArray *rcpt_parse(const char *to, const char *cc);
+
 struct pf_item {
 	char *msgid;
 	char **files;      /* message_files; NULL: not read (excluded, or notmuch failed) */
 	struct msghdr h;
 	int read;          /* msghdr_read's result */
+	GPtrArray *rcpt;   /* rcpt_parse of its To and Cc, when read */
 };
 
 struct pf_batch {
@@ -1308,6 +1314,8 @@ pf_batch_free(struct pf_batch *b)
 		g_free(b->items[i].msgid);
 		g_strfreev(b->items[i].files);
 		msghdr_clear(&b->items[i].h);
+		if (b->items[i].rcpt != NULL)
+			g_ptr_array_free(b->items[i].rcpt, TRUE);
 	}
 	if (b != NULL)
 		g_free(b->items);
@@ -1324,8 +1332,12 @@ prefetch_main(gpointer arg)
 		for (guint i = 0; i < b->n; i++) {
 			struct pf_item *it = &b->items[i];
 
-			if (it->files != NULL)
-				it->read = msghdr_read(it->msgid, it->files[0], &it->h);
+			if (it->files == NULL)
+				continue;
+			it->read = msghdr_read(it->msgid, it->files[0], &it->h);
+			/* Most messages are asked about their recipients: parse them here too. */
+			if (it->read > 0)
+				it->rcpt = rcpt_parse(it->h.row.to, it->h.row.cc);
 		}
 		g_async_queue_push(pf->done, b);
 	}
@@ -1411,13 +1423,30 @@ struct rcpt {
 	GPtrArray *list;   /* parsed, NULL until needed */
 };
 
+/* Every address of the To and Cc headers TO and CC (either may be NULL). */
+static GPtrArray *
+rcpt_parse(const char *to, const char *cc)
+{
+	GPtrArray *list = mail_addr_list_parse(to);
+
+	if (cc != NULL) {
+		GPtrArray *more = mail_addr_list_parse(cc);
+
+		while (more->len > 0)
+			g_ptr_array_add(list, g_ptr_array_steal_index(more, 0));
+		g_ptr_array_free(more, TRUE);
+	}
+	return list;
+}
+
+/* LIST, when not NULL, is rcpt_parse(TO, CC) already done (taken over). */
 static void
-rcpt_init(struct rcpt *r, const char *to, const char *cc)
+rcpt_init(struct rcpt *r, const char *to, const char *cc, GPtrArray *list)
 {
 	r->to = to;
 	r->cc = cc;
 	r->flat = NULL;
-	r->list = NULL;
+	r->list = list;
 	r->plain = (to == NULL || strpbrk(to, "\"(\\") == NULL) &&
 	    (cc == NULL || strpbrk(cc, "\"(\\") == NULL);
 }
@@ -1464,31 +1493,19 @@ rcpt_has(struct rcpt *r, const char *addr)
 		if (!found)
 			return false;
 	}
-	if (r->list == NULL) {
-		r->list = mail_addr_list_parse(r->to);
-		if (r->cc != NULL) {
-			GPtrArray *cc = mail_addr_list_parse(r->cc);
-
-			while (cc->len > 0)
-				g_ptr_array_add(r->list, g_ptr_array_steal_index(cc, 0));
-			g_ptr_array_free(cc, TRUE);
-		}
-	}
+	if (r->list == NULL)
+		r->list = rcpt_parse(r->to, r->cc);
 	return addr_list_has(r->list, addr);
 }
 
 /*
- * Derives the facts of THREAD_ID from MSGS, its messages oldest first.
- * OWNED: the messages are the caller's query's, destroyed here one by one
- * (those of a notmuch_thread_t belong to it).  SKIP_EXCLUDED: leave out
- * messages notmuch flagged as excluded (a thread's messages include them).
- * WHAT names the source in errors.
- */
-/*
  * Folds one message of a thread into F (the messages come oldest first):
- * 0 done or skipped (excluded), -1 error, F then partly filled.  F's
- * has_reporter and team_to_reporter carry the walk's state from one
- * message to the next, and from one refresh to the next (refresh_fold).
+ * 0 done or skipped, -1 error, F then partly filled.  F's has_reporter and
+ * team_to_reporter carry the walk's state from one message to the next,
+ * and from one refresh to the next (refresh_fold).  PRE (or NULL) is what
+ * the prefetch thread read of the message.  SKIP_EXCLUDED: leave the
+ * message out when notmuch flagged it excluded (a thread's messages include
+ * those).  WHAT names the source in errors.
  */
 static int
 facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
@@ -1501,7 +1518,7 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 	struct msghdr mh = { 0 };
 	struct rcpt rcpt;
 	char **files = NULL;
-	bool have_file, team, reporter, enc;
+	bool have_file, team, reporter, enc, took;
 	time_t date;
 	int hr, rc = -1;
 
@@ -1542,7 +1559,7 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 		goto out;
 	}
 	if ((hr = msghdr_get(mc, id, fn, pre != NULL ? &pre->h : NULL,
-	    pre != NULL ? pre->read : 0, &mh, err)) < 0)
+	    pre != NULL ? pre->read : 0, &took, &mh, err)) < 0)
 		goto out;
 	have_file = hr > 0;
 	/*
@@ -1611,7 +1628,8 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 	if (reporter && date > f->last_reporter_at)
 		f->last_reporter_at = date;
 
-	rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL);
+	rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL,
+	    have_file && took ? g_steal_pointer(&pre->rcpt) : NULL);
 	/* A team message that fails team_reply = verified is nobody's reply. */
 	if (team && f->has_reporter && team_reply_counts(m, cfg, fn, from->addr,
 	    have_file ? mh.auth : NULL)) {
@@ -1637,9 +1655,10 @@ out:
 }
 
 /*
- * The facts of the thread whose messages (oldest first) are MSGS, destroyed
- * when OWNED; PRE (or NULL) holds what the prefetch thread read of them, in
- * the same order.
+ * The facts of the thread THREAD_ID whose messages (oldest first) are MSGS.
+ * OWNED: the messages are the caller's query's, destroyed here one by one
+ * (those of a notmuch_thread_t belong to it).  PRE (or NULL) holds what the
+ * prefetch thread read of them, in the same order.
  */
 static int
 facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
