@@ -16,6 +16,7 @@
 
 #include "core/crypto.h"
 struct sync;
+struct app_crypto_pool;
 
 /*
  * Everything a command or the TUI works with, passed down explicitly (no
@@ -31,6 +32,8 @@ struct app {
 	time_t now;            /* the clock, read once at open and by app_tick */
 	GPtrArray *warnings;   /* char *: config warnings and similar, for the front end to show */
 	struct sync *sync;     /* team sync (core/sync.h); NULL with [team] sync = off */
+	int crypto_threads;    /* app_set_crypto_threads; 0: the default */
+	struct app_crypto_pool *crypto_pool; /* core/app.c's own: app_thread's worker contexts */
 };
 
 /* Loads the config (CONFIG_PATH from --config, may be NULL), reads the clock, opens the store. */
@@ -55,6 +58,14 @@ int app_open_crypto(struct app *app, struct error *err);
  * SSH sessions without a pinentry window).  Call before app_open_crypto.
  */
 void app_set_passphrase_fn(struct app *app, crypto_passphrase_fn fn, void *arg);
+
+/*
+ * How many threads app_thread uses to decrypt and verify a thread's
+ * messages: 1 reads them all on the calling thread, 0 (the default)
+ * threads_max() (core/threads.h); at most THREADS_LIMIT, and at most
+ * EMBARGO_THREADS when that is set.
+ */
+void app_set_crypto_threads(struct app *app, int n);
 
 /* A case as the front ends show it: the store's record and its deadlines now. */
 struct case_view {
@@ -86,7 +97,13 @@ struct thread_message {
 };
 void thread_message_free(struct thread_message *tm);
 
-/* Every message of the case's thread, oldest first (GPtrArray of struct thread_message *). */
+/*
+ * Every message of the case's thread, oldest first (GPtrArray of struct
+ * thread_message *).  Messages notmuch tagged encrypted or signed are read
+ * on several threads (app_set_crypto_threads), after the first encrypted
+ * one alone (its passphrase, if any, is then in gpg-agent); the passphrase
+ * function may be called from any of them, but never on two at once.
+ */
 int app_thread(struct app *app, const struct case_view *cv, GPtrArray **out,
     struct error *err);
 

@@ -15,7 +15,22 @@ struct crypto {
 	gpgme_ctx_t keyctx; /* key lookups: a keylist on CTX would discard its op results */
 	crypto_passphrase_fn pass_cb;
 	void *pass_arg;
+	GHashTable *keys;   /* crypto_cache_keys: upper-case fpr -> gpgme_key_t, NULL when off */
 };
+
+/*
+ * gpgme_strerror is not thread-safe (gpgme.info "Multi-Threading") and
+ * core/app.c decrypts on several threads, each with its own context: the
+ * text goes to a per-thread buffer, valid until the next call on the thread.
+ */
+static const char *
+crypto_strerror(gpgme_error_t e)
+{
+	static _Thread_local char buf[256];
+
+	gpgme_strerror_r(e, buf, sizeof buf);
+	return buf;
+}
 
 static const char *const sig_status_names[] = {
 #define X(e, n) n,
@@ -137,12 +152,12 @@ crypto_ctx_new(gpgme_ctx_t *out, struct error *err)
 	e = gpgme_new(&ctx);
 	if (e != 0)
 		return error_set(err, "gpgme: cannot create a context: %s",
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	e = gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP);
 	if (e != 0) {
 		gpgme_release(ctx);
 		return error_set(err, "gpgme: OpenPGP is not available: %s",
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	}
 	gpgme_set_armor(ctx, 1);
 	/* A signature by an unknown key must never make gpg fetch it: that is a web bug. */
@@ -177,7 +192,7 @@ crypto_new(crypto_passphrase_fn pass_cb, void *pass_arg, struct crypto **out,
 	g_once(&once, crypto_init_once, NULL);
 	if (crypto_init_error != 0)
 		return error_set(err, "gpgme: no usable gpg engine: %s",
-		    gpgme_strerror(crypto_init_error));
+		    crypto_strerror(crypto_init_error));
 
 	c = g_new0(struct crypto, 1);
 	if (crypto_ctx_new(&c->ctx, err) != 0 ||
@@ -190,7 +205,7 @@ crypto_new(crypto_passphrase_fn pass_cb, void *pass_arg, struct crypto **out,
 		if (e != 0) {
 			crypto_free(c);
 			return error_set(err, "gpgme: cannot use loopback pinentry: %s",
-			    gpgme_strerror(e));
+			    crypto_strerror(e));
 		}
 		c->pass_cb = pass_cb;
 		c->pass_arg = pass_arg;
@@ -205,6 +220,8 @@ crypto_free(struct crypto *c)
 {
 	if (c == NULL)
 		return;
+	if (c->keys != NULL)
+		g_hash_table_unref(c->keys);
 	if (c->ctx != NULL)
 		gpgme_release(c->ctx);
 	if (c->keyctx != NULL)
@@ -295,7 +312,7 @@ sink_data_new(struct sink *s, gpgme_data_t *out, struct error *err)
 	e = gpgme_data_new_from_cbs(out, &sink_cbs, s);
 	if (e != 0)
 		return error_set(err, "gpgme: cannot create an output buffer: %s",
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	return 0;
 }
 
@@ -307,7 +324,7 @@ mem_data_new(const char *data, size_t len, gpgme_data_t *out, struct error *err)
 	e = gpgme_data_new_from_mem(out, data, len, 0);
 	if (e != 0)
 		return error_set(err, "gpgme: cannot create an input buffer: %s",
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	return 0;
 }
 
@@ -374,6 +391,48 @@ is_hex(const char *s)
 	return true;
 }
 
+void
+crypto_cache_keys(struct crypto *c, bool on)
+{
+	if (c->keys != NULL) {
+		g_hash_table_unref(c->keys);
+		c->keys = NULL;
+	}
+	if (on)
+		c->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    (GDestroyNotify)gpgme_key_unref);
+}
+
+/*
+ * The public key that made a signature (FPR as gpg reported it, maybe a
+ * subkey's), or NULL.  Each lookup is a gpg run, so with crypto_cache_keys
+ * on a key found is kept for the next signature by the same key.
+ */
+static gpgme_key_t
+signer_key(struct crypto *c, const char *fpr)
+{
+	gpgme_key_t key = NULL;
+	char *up;
+
+	if (c->keys == NULL) {
+		if (gpgme_get_key(c->keyctx, fpr, &key, 0) != 0)
+			return NULL;
+		return key;
+	}
+	up = g_ascii_strup(fpr, -1);
+	key = g_hash_table_lookup(c->keys, up);
+	if (key != NULL)
+		g_free(up);
+	else if (gpgme_get_key(c->keyctx, fpr, &key, 0) == 0 && key != NULL)
+		g_hash_table_insert(c->keys, up, key); /* the table's reference */
+	else {
+		g_free(up);
+		return NULL;
+	}
+	gpgme_key_ref(key);
+	return key;
+}
+
 static struct crypto_signature *
 signature_new(struct crypto *c, gpgme_signature_t s)
 {
@@ -389,14 +448,14 @@ signature_new(struct crypto *c, gpgme_signature_t s)
 	sig->created = (time_t)s->timestamp;
 	if (sig->status == SIG_ERROR)
 		sig->error = g_strdup_printf("signature could not be checked: %s",
-		    gpgme_strerror(s->status));
+		    crypto_strerror(s->status));
 
 	fl = s->fpr != NULL ? strlen(s->fpr) : 0;
 	if (s->fpr != NULL && (fl == 40 || fl == 64) && is_hex(s->fpr))
 		sig->fpr = g_ascii_strup(s->fpr, -1);
 
 	if (s->fpr == NULL || sig->status == SIG_UNKNOWN_KEY ||
-	    gpgme_get_key(c->keyctx, s->fpr, &key, 0) != 0 || key == NULL) {
+	    (key = signer_key(c, s->fpr)) == NULL) {
 		/* Only a key id: say which, since there is no fingerprint to show. */
 		if (sig->fpr == NULL && sig->error == NULL && is_hex(s->fpr))
 			sig->error = g_strdup_printf("signed by key 0x%s, not in the keyring",
@@ -480,12 +539,12 @@ decrypt_error_text(gpgme_error_t e, gpgme_decrypt_result_t dr)
 		return g_strdup("cannot decrypt: no OpenPGP encrypted data found");
 	case GPG_ERR_BAD_DATA:
 		return g_strdup_printf("cannot decrypt: gpg: decryption failed: %s "
-		    "(corrupt or not integrity protected)", gpgme_strerror(e));
+		    "(corrupt or not integrity protected)", crypto_strerror(e));
 	default:
 		break;
 	}
 	return g_strdup_printf("cannot decrypt: gpg: decryption failed: %s",
-	    gpgme_strerror(e));
+	    crypto_strerror(e));
 }
 
 /* The binary OpenPGP data of DATA: dearmoured when it is armoured.  (g_free) */
@@ -660,7 +719,7 @@ verify_finish(struct crypto *c, gpgme_error_t e, GPtrArray *sigs, struct error *
 	gpgme_verify_result_t vr = gpgme_op_verify_result(c->ctx);
 
 	if (e != 0)
-		return error_set(err, "cannot verify: gpg: %s", gpgme_strerror(e));
+		return error_set(err, "cannot verify: gpg: %s", crypto_strerror(e));
 	if (vr == NULL || vr->signatures == NULL)
 		return error_set(err, "cannot verify: no signature found");
 	signatures_collect(c, sigs);
@@ -805,7 +864,7 @@ keylist_start(struct crypto *c, const char *addr, bool secret,
 	g_free(pattern);
 	if (e != 0)
 		return error_set(err, "gpg: cannot list %skeys for %s: %s",
-		    secret ? "secret " : "", addr, gpgme_strerror(e));
+		    secret ? "secret " : "", addr, crypto_strerror(e));
 	return 0;
 }
 
@@ -864,7 +923,7 @@ crypto_key_for_address(struct crypto *c, const char *addr,
 	if (e != 0 && gpgme_err_code(e) != GPG_ERR_EOF) {
 		crypto_key_choice_clear(&best);
 		return error_set(err, "gpg: cannot list keys for %s: %s", addr,
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	}
 	if (!have_candidate && pinned_fpr != NULL)
 		best.fpr = g_ascii_strup(pinned_fpr, -1);
@@ -897,7 +956,7 @@ crypto_signing_key(struct crypto *c, const char *fpr,
 	}
 	if (e != 0)
 		return error_set(err, "gpg: cannot look up key %s: %s", fpr,
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	out->fpr = key_fpr_upper(key);
 	out->problem = key_problem_of(key, false);
 	for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
@@ -952,7 +1011,7 @@ crypto_signing_key_for_address(struct crypto *c, const char *addr,
 	if (e != 0 && gpgme_err_code(e) != GPG_ERR_EOF) {
 		crypto_key_choice_clear(&best);
 		return error_set(err, "gpg: cannot list secret keys for %s: %s", addr,
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	}
 	*out = best;
 	return 0;
@@ -977,7 +1036,7 @@ crypto_key_by_fpr(struct crypto *c, const char *fpr, bool encrypt,
 	}
 	if (e != 0)
 		return error_set(err, "gpg: cannot look up key %s: %s", fpr,
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	out->fpr = key_fpr_upper(key);
 	out->problem = encrypt ? key_problem_of(key, true) :
 	    key->revoked ? KEY_REVOKED : key->expired ? KEY_EXPIRED :
@@ -1019,12 +1078,12 @@ signer_set(struct crypto *c, const char *signer_fpr, struct error *err)
 	e = gpgme_get_key(c->keyctx, signer_fpr, &key, 1);
 	if (e != 0 || key == NULL)
 		return error_set(err, "gpg: no secret key %s to sign with: %s",
-		    signer_fpr, e != 0 ? gpgme_strerror(e) : "not found");
+		    signer_fpr, e != 0 ? crypto_strerror(e) : "not found");
 	e = gpgme_signers_add(c->ctx, key);
 	gpgme_key_unref(key);
 	if (e != 0)
 		return error_set(err, "gpg: cannot sign with %s: %s", signer_fpr,
-		    gpgme_strerror(e));
+		    crypto_strerror(e));
 	return 0;
 }
 
@@ -1049,7 +1108,7 @@ crypto_encrypt_sign(struct crypto *c, const char *const *recipients,
 		e = gpgme_get_key(c->keyctx, recipients[i], &k, 0);
 		if (e != 0 || k == NULL) {
 			error_set(err, "cannot encrypt: key %s: %s", recipients[i],
-			    e != 0 ? gpgme_strerror(e) : "not found");
+			    e != 0 ? crypto_strerror(e) : "not found");
 			goto out;
 		}
 		g_ptr_array_add(keys, k);
@@ -1059,7 +1118,7 @@ crypto_encrypt_sign(struct crypto *c, const char *const *recipients,
 	    mem_data_new(data, len, &in, err) != 0)
 		goto out;
 	if ((e = gpgme_data_new(&cipher)) != 0) {
-		error_set(err, "gpgme: cannot create an output buffer: %s", gpgme_strerror(e));
+		error_set(err, "gpgme: cannot create an output buffer: %s", crypto_strerror(e));
 		goto out;
 	}
 	if (signer_fpr != NULL)
@@ -1073,11 +1132,11 @@ crypto_encrypt_sign(struct crypto *c, const char *const *recipients,
 		if (er != NULL && er->invalid_recipients != NULL)
 			error_set(err, "cannot encrypt to %s: %s",
 			    er->invalid_recipients->fpr ? er->invalid_recipients->fpr : "?",
-			    gpgme_strerror(er->invalid_recipients->reason));
+			    crypto_strerror(er->invalid_recipients->reason));
 		else
 			error_set(err, "cannot %s: gpg: %s",
 			    signer_fpr != NULL ? "encrypt and sign" : "encrypt",
-			    gpgme_strerror(e));
+			    crypto_strerror(e));
 		goto out;
 	}
 	if (signer_fpr != NULL) {
@@ -1118,14 +1177,14 @@ crypto_sign_detached(struct crypto *c, const char *signer_fpr,
 	    mem_data_new(data, len, &in, err) != 0)
 		goto done;
 	if ((e = gpgme_data_new(&out)) != 0) {
-		error_set(err, "gpgme: cannot create an output buffer: %s", gpgme_strerror(e));
+		error_set(err, "gpgme: cannot create an output buffer: %s", crypto_strerror(e));
 		goto done;
 	}
 	e = gpgme_op_sign(c->ctx, in, out, GPGME_SIG_MODE_DETACH);
 	sr = gpgme_op_sign_result(c->ctx);
 	if (e != 0 || sr == NULL || sr->signatures == NULL || sr->invalid_signers != NULL) {
 		error_set(err, "cannot sign with %s: gpg: %s", signer_fpr,
-		    e != 0 ? gpgme_strerror(e) : "no signature made");
+		    e != 0 ? crypto_strerror(e) : "no signature made");
 		goto done;
 	}
 	hash = gpgme_hash_algo_name(sr->signatures->hash_algo);

@@ -75,6 +75,15 @@ int crypto_new(crypto_passphrase_fn pass_cb, void *pass_arg,
     struct crypto **out, struct error *err);
 void crypto_free(struct crypto *c);
 
+/*
+ * With ON, the signers' keys looked up while checking signatures are kept
+ * by fingerprint, so a signer's key costs one gpg run per batch of messages
+ * instead of one per signature.  Every call drops the keys kept so far:
+ * turn it on at the start of a batch (one thread opened) and off after, so
+ * a key imported or changed in between is seen by the next batch.
+ */
+void crypto_cache_keys(struct crypto *c, bool on);
+
 struct crypto_decrypt_result {
 	GByteArray *plain;      /* decrypted bytes, NULL on failure; wipe before freeing (crypto_wipe_bytes) */
 	GPtrArray *signatures;  /* struct crypto_signature * of an encrypted+signed payload */

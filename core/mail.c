@@ -22,6 +22,7 @@
 #include "core/crypto.h"
 #include "core/mail.h"
 #include "core/mime.h"
+#include "core/threads.h"
 #include "core/verify.h"
 
 /*
@@ -2155,7 +2156,7 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
 	}
 	/* A full rescan reads ahead; a few revisited threads are not worth a thread. */
-	if (ts != NULL)
+	if (ts != NULL && threads_max() > 1)
 		prefetch_start(&pf);
 	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
 		notmuch_thread_t *th = notmuch_threads_get(threads);
