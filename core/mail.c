@@ -1190,16 +1190,38 @@ msghdr_auth_join(GPtrArray *auth)
 }
 
 /*
- * Reads what the facts need from the file PATH of the message MSGID into H:
- * 1 done, 0 the file cannot be read (H empty).  Touches nothing shared, so
- * it also runs on the prefetch thread.
+ * Fills H for the message MSGID in file PATH: 1 done, 0 the file cannot be
+ * read (H empty), -1 a store error.  A cached row serves while the file's
+ * stamp and Message-ID still match it; otherwise the file is read (and the
+ * row written).
  */
 static int
-msghdr_read(const char *msgid, const char *path, struct msghdr *h)
+msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
+    struct msghdr *h, struct error *err)
 {
+	bool cache = mc != NULL && mc->st != NULL;
 	struct msgfile mf;
+	struct stat sb;
+	int rc;
 
 	memset(h, 0, sizeof *h);
+	if (cache && !mc->empty && stat(path, &sb) == 0) {
+		char *stamp;
+
+		if ((rc = store_msgfile_get(mc->st, path, &h->row, err)) < 0)
+			return -1;
+		stamp = stat_stamp(&sb);
+		if (rc > 0 && strcmp(h->row.msgid, msgid) == 0 &&
+		    strcmp(h->row.stamp, stamp) == 0) {
+			g_free(stamp);
+			msghdr_auth_split(h);
+			msgcache_use(mc, path);
+			mc->hits++;
+			return 1;
+		}
+		g_free(stamp);
+		store_msgfile_clear(&h->row);
+	}
 	if (!msgfile_open(&mf, path))
 		return 0;
 	/* The stamp is of the file as opened: one changed meanwhile is read again next time. */
@@ -1215,58 +1237,6 @@ msghdr_read(const char *msgid, const char *path, struct msghdr *h)
 	/* Scanned whatever the thread holds, so the cached row serves any later derivation. */
 	h->row.inline_pgp = msgfile_has_inline_pgp(&mf);
 	msgfile_close(&mf);
-	return 1;
-}
-
-/*
- * Fills H for the message MSGID in file PATH: 1 done, 0 the file cannot be
- * read (H empty), -1 a store error.  A cached row serves while the file's
- * stamp and Message-ID still match it; otherwise the file is read (and the
- * row written).  PRE, when not NULL, is that file already read (by the
- * prefetch thread: msghdr_read's result READ): taken instead of reading it
- * again (*TOOK set), and emptied either way.
- */
-static int
-msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
-    struct msghdr *pre, int read, bool *took, struct msghdr *h,
-    struct error *err)
-{
-	bool cache = mc != NULL && mc->st != NULL;
-	struct stat sb;
-	int rc;
-
-	memset(h, 0, sizeof *h);
-	*took = false;
-	if (cache && !mc->empty && stat(path, &sb) == 0) {
-		char *stamp;
-
-		if ((rc = store_msgfile_get(mc->st, path, &h->row, err)) < 0) {
-			if (pre != NULL)
-				msghdr_clear(pre);
-			return -1;
-		}
-		stamp = stat_stamp(&sb);
-		if (rc > 0 && strcmp(h->row.msgid, msgid) == 0 &&
-		    strcmp(h->row.stamp, stamp) == 0) {
-			g_free(stamp);
-			msghdr_auth_split(h);
-			msgcache_use(mc, path);
-			mc->hits++;
-			if (pre != NULL)
-				msghdr_clear(pre);
-			return 1;
-		}
-		g_free(stamp);
-		store_msgfile_clear(&h->row);
-	}
-	if (pre != NULL) {
-		*h = *pre;
-		memset(pre, 0, sizeof *pre);
-		*took = true;
-	} else
-		read = msghdr_read(msgid, path, h);
-	if (read == 0)
-		return 0;
 	if (cache && mc->write) {
 		h->row.auth = msghdr_auth_join(h->auth);
 		if (store_msgfile_put(mc->st, &h->row, err) < 0)
@@ -1275,136 +1245,6 @@ msghdr_get(struct msgcache *mc, const char *msgid, const char *path,
 		mc->misses++;
 	}
 	return 1;
-}
-
-/*
- * Reading the message files overlaps notmuch's work in a full rescan, where
- * the time goes to Xapian building each thread (notmuch_threads_get) and
- * to opening and reading every message file: a second thread reads the
- * files of one notmuch thread while the next one is built.  It only runs
- * msghdr_read; notmuch, the store and the config stay on the calling
- * thread, which hands it one batch (a thread's messages) at a time.
- */
-static GPtrArray *rcpt_parse(const char *to, const char *cc);
-
-struct pf_item {
-	char *msgid;
-	char **files;      /* message_files; NULL: not read (excluded, or notmuch failed) */
-	struct msghdr h;
-	int read;          /* msghdr_read's result */
-	GPtrArray *rcpt;   /* rcpt_parse of its To and Cc, when read */
-};
-
-struct pf_batch {
-	struct pf_item *items;
-	guint n;
-};
-
-struct prefetch {
-	GThread *thread;
-	GAsyncQueue *todo, *done; /* struct pf_batch *, in order */
-};
-
-/* Pushed after the last batch: the thread ends. */
-static struct pf_batch pf_stop;
-
-static void
-pf_batch_free(struct pf_batch *b)
-{
-	for (guint i = 0; b != NULL && i < b->n; i++) {
-		g_free(b->items[i].msgid);
-		g_strfreev(b->items[i].files);
-		msghdr_clear(&b->items[i].h);
-		if (b->items[i].rcpt != NULL)
-			g_ptr_array_free(b->items[i].rcpt, TRUE);
-	}
-	if (b != NULL)
-		g_free(b->items);
-	g_free(b);
-}
-
-static gpointer
-prefetch_main(gpointer arg)
-{
-	struct prefetch *pf = arg;
-	struct pf_batch *b;
-
-	while ((b = g_async_queue_pop(pf->todo)) != &pf_stop) {
-		for (guint i = 0; i < b->n; i++) {
-			struct pf_item *it = &b->items[i];
-
-			if (it->files == NULL)
-				continue;
-			it->read = msghdr_read(it->msgid, it->files[0], &it->h);
-			/* Most messages are asked about their recipients: parse them here too. */
-			if (it->read > 0)
-				it->rcpt = rcpt_parse(it->h.row.to, it->h.row.cc);
-		}
-		g_async_queue_push(pf->done, b);
-	}
-	return NULL;
-}
-
-/* Starts the prefetch thread: false when it cannot (then files are read in line). */
-static bool
-prefetch_start(struct prefetch *pf)
-{
-	pf->todo = g_async_queue_new();
-	pf->done = g_async_queue_new();
-	pf->thread = g_thread_try_new("embargo-read", prefetch_main, pf, NULL);
-	if (pf->thread == NULL) {
-		g_async_queue_unref(pf->todo);
-		g_async_queue_unref(pf->done);
-		memset(pf, 0, sizeof *pf);
-		return false;
-	}
-	return true;
-}
-
-/* Ends the thread and frees the batches no one took. */
-static void
-prefetch_stop(struct prefetch *pf)
-{
-	struct pf_batch *b;
-
-	if (pf->thread == NULL)
-		return;
-	g_async_queue_push(pf->todo, &pf_stop);
-	g_thread_join(pf->thread);
-	while ((b = g_async_queue_try_pop(pf->done)) != NULL)
-		pf_batch_free(b);
-	g_async_queue_unref(pf->todo);
-	g_async_queue_unref(pf->done);
-	memset(pf, 0, sizeof *pf);
-}
-
-/* The messages of TH as facts_walk meets them, with their files, for the prefetch thread. */
-static struct pf_batch *
-pf_collect(notmuch_thread_t *th)
-{
-	notmuch_messages_t *msgs = notmuch_thread_get_messages(th);
-	GArray *items = g_array_new(FALSE, TRUE, sizeof(struct pf_item));
-	struct pf_batch *b = g_new0(struct pf_batch, 1);
-
-	for (; msgs != NULL && notmuch_messages_valid(msgs);
-	    notmuch_messages_move_to_next(msgs)) {
-		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		notmuch_bool_t excluded = FALSE;
-		struct pf_item it = { 0 };
-		const char *id = msg != NULL ? notmuch_message_get_message_id(msg) : NULL;
-
-		/* Whatever cannot be had here is asked again (and fails) in facts_message. */
-		if (id != NULL && notmuch_message_get_flag_st(msg,
-		    NOTMUCH_MESSAGE_FLAG_EXCLUDED, &excluded) == NOTMUCH_STATUS_SUCCESS &&
-		    !excluded) {
-			it.msgid = g_strdup(id);
-			it.files = message_files(msg);
-		}
-		g_array_append_val(items, it);
-	}
-	b->n = items->len;
-	b->items = (struct pf_item *)(void *)g_array_free(items, FALSE);
-	return b;
 }
 
 /*
@@ -1424,30 +1264,13 @@ struct rcpt {
 	GPtrArray *list;   /* parsed, NULL until needed */
 };
 
-/* Every address of the To and Cc headers TO and CC (either may be NULL). */
-static GPtrArray *
-rcpt_parse(const char *to, const char *cc)
-{
-	GPtrArray *list = mail_addr_list_parse(to);
-
-	if (cc != NULL) {
-		GPtrArray *more = mail_addr_list_parse(cc);
-
-		while (more->len > 0)
-			g_ptr_array_add(list, g_ptr_array_steal_index(more, 0));
-		g_ptr_array_free(more, TRUE);
-	}
-	return list;
-}
-
-/* LIST, when not NULL, is rcpt_parse(TO, CC) already done (taken over). */
 static void
-rcpt_init(struct rcpt *r, const char *to, const char *cc, GPtrArray *list)
+rcpt_init(struct rcpt *r, const char *to, const char *cc)
 {
 	r->to = to;
 	r->cc = cc;
 	r->flat = NULL;
-	r->list = list;
+	r->list = NULL;
 	r->plain = (to == NULL || strpbrk(to, "\"(\\") == NULL) &&
 	    (cc == NULL || strpbrk(cc, "\"(\\") == NULL);
 }
@@ -1494,32 +1317,43 @@ rcpt_has(struct rcpt *r, const char *addr)
 		if (!found)
 			return false;
 	}
-	if (r->list == NULL)
-		r->list = rcpt_parse(r->to, r->cc);
+	if (r->list == NULL) {
+		r->list = mail_addr_list_parse(r->to);
+		if (r->cc != NULL) {
+			GPtrArray *cc = mail_addr_list_parse(r->cc);
+
+			while (cc->len > 0)
+				g_ptr_array_add(r->list, g_ptr_array_steal_index(cc, 0));
+			g_ptr_array_free(cc, TRUE);
+		}
+	}
 	return addr_list_has(r->list, addr);
 }
 
 /*
+ * Derives the facts of THREAD_ID from MSGS, its messages oldest first.
+ * OWNED: the messages are the caller's query's, destroyed here one by one
+ * (those of a notmuch_thread_t belong to it).  SKIP_EXCLUDED: leave out
+ * messages notmuch flagged as excluded (a thread's messages include them).
+ * WHAT names the source in errors.
+ */
+/*
  * Folds one message of a thread into F (the messages come oldest first):
- * 0 done or skipped, -1 error, F then partly filled.  F's has_reporter and
- * team_to_reporter carry the walk's state from one message to the next,
- * and from one refresh to the next (refresh_fold).  PRE (or NULL) is what
- * the prefetch thread read of the message.  SKIP_EXCLUDED: leave the
- * message out when notmuch flagged it excluded (a thread's messages include
- * those).  WHAT names the source in errors.
+ * 0 done or skipped (excluded), -1 error, F then partly filled.  F's
+ * has_reporter and team_to_reporter carry the walk's state from one
+ * message to the next, and from one refresh to the next (refresh_fold).
  */
 static int
 facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
-    const char *thread_id, notmuch_message_t *msg, struct pf_item *pre,
-    bool skip_excluded, const char *what, struct mail_facts *f,
-    struct error *err)
+    const char *thread_id, notmuch_message_t *msg, bool skip_excluded,
+    const char *what, struct mail_facts *f, struct error *err)
 {
 	const char *cached_from, *id, *fn;
 	struct mail_addr *from = NULL;
 	struct msghdr mh = { 0 };
 	struct rcpt rcpt;
 	char **files = NULL;
-	bool have_file, team, reporter, enc, took;
+	bool have_file, team, reporter, enc;
 	time_t date;
 	int hr, rc = -1;
 
@@ -1548,19 +1382,14 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 	 * addresses; of several files with this Message-ID, the one `show`
 	 * displays (and warns about).
 	 */
-	/* What the prefetch thread read, when it read this message. */
-	if (pre != NULL && (pre->files == NULL || pre->msgid == NULL ||
-	    strcmp(pre->msgid, id) != 0))
-		pre = NULL;
-	files = pre != NULL ? g_steal_pointer(&pre->files) : message_files(msg);
+	files = message_files(msg);
 	fn = files != NULL ? files[0] : NULL;
 	if (fn == NULL) {
 		/* NULL, not "": a Xapian exception, worth a reopen and retry. */
 		nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, what);
 		goto out;
 	}
-	if ((hr = msghdr_get(mc, id, fn, pre != NULL ? &pre->h : NULL,
-	    pre != NULL ? pre->read : 0, &took, &mh, err)) < 0)
+	if ((hr = msghdr_get(mc, id, fn, &mh, err)) < 0)
 		goto out;
 	have_file = hr > 0;
 	/*
@@ -1629,8 +1458,7 @@ facts_message(struct mail *m, const struct config *cfg, struct msgcache *mc,
 	if (reporter && date > f->last_reporter_at)
 		f->last_reporter_at = date;
 
-	rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL,
-	    have_file && took ? g_steal_pointer(&pre->rcpt) : NULL);
+	rcpt_init(&rcpt, have_file ? mh.row.to : NULL, have_file ? mh.row.cc : NULL);
 	/* A team message that fails team_reply = verified is nobody's reply. */
 	if (team && f->has_reporter && team_reply_counts(m, cfg, fn, from->addr,
 	    have_file ? mh.auth : NULL)) {
@@ -1655,26 +1483,19 @@ out:
 	return rc;
 }
 
-/*
- * The facts of the thread THREAD_ID whose messages (oldest first) are MSGS.
- * OWNED: the messages are the caller's query's, destroyed here one by one
- * (those of a notmuch_thread_t belong to it).  PRE (or NULL) holds what the
- * prefetch thread read of them, in the same order.
- */
+/* The facts of the thread whose messages (oldest first) are MSGS, destroyed when OWNED. */
 static int
 facts_walk(struct mail *m, const struct config *cfg, struct msgcache *mc,
     const char *thread_id, notmuch_messages_t *msgs, bool owned,
-    struct pf_batch *pre, bool skip_excluded, const char *what,
-    struct mail_facts *out, struct error *err)
+    bool skip_excluded, const char *what, struct mail_facts *out,
+    struct error *err)
 {
 	struct mail_facts f = { 0 };
-	guint i = 0;
 
-	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs), i++) {
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
 		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		int rc = facts_message(m, cfg, mc, thread_id, msg,
-		    pre != NULL && i < pre->n ? &pre->items[i] : NULL,
-		    skip_excluded, what, &f, err);
+		int rc = facts_message(m, cfg, mc, thread_id, msg, skip_excluded,
+		    what, &f, err);
 
 		if (msg != NULL && owned)
 			notmuch_message_destroy(msg);
@@ -1705,7 +1526,7 @@ thread_facts(struct mail *m, const struct config *cfg, struct msgcache *mc,
 		g_free(qs);
 		return -1;
 	}
-	rc = facts_walk(m, cfg, mc, thread_id, msgs, true, NULL, false, qs, out, err);
+	rc = facts_walk(m, cfg, mc, thread_id, msgs, true, false, qs, out, err);
 	notmuch_query_destroy(q);
 	g_free(qs);
 	return rc;
@@ -2011,6 +1832,8 @@ struct refresh {
 	bool partial;          /* CASES holds only the revisited threads' cases */
 	struct msgcache mc;    /* the store's cache of message files */
 	int changed;
+	unsigned long rev;     /* the database revision this refresh reads */
+	const char *uuid;      /* and its uuid */
 };
 
 /* Stores F (the facts of a thread known to match) when they changed; frees F. */
@@ -2096,8 +1919,7 @@ refresh_fold(struct refresh *r, struct changes *ch, GPtrArray *order,
 		mail_facts_copy(&f, &c->facts);
 		for (j = 0; news != NULL && j < news->len; j++) {
 			if (facts_message(r->m, r->cfg, &r->mc, t,
-			    g_ptr_array_index(news, j), NULL, false, "lastmod", &f,
-			    err) < 0) {
+			    g_ptr_array_index(news, j), false, "lastmod", &f, err) < 0) {
 				mail_facts_clear(&f);
 				goto out;
 			}
@@ -2112,38 +1934,256 @@ out:
 	return rc;
 }
 
-/* Walks the messages of TH (PRE: their files read ahead, or NULL) and stores the facts. */
-static int
-refresh_one(struct refresh *r, notmuch_thread_t *th, const char *tid,
-    struct pf_batch *pre, const char *qs, struct error *err)
-{
-	notmuch_messages_t *msgs = notmuch_thread_get_messages(th);
+/* One thread's facts in a full rescan, with the date it is stored in order of. */
+struct rescan_item {
+	time_t oldest;          /* its oldest matching message (notmuch's thread order) */
 	struct mail_facts f;
+};
 
-	if (msgs == NULL)
-		return nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-	r->m->stats.walked++;
-	if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, pre, true, qs, &f,
-	    err) < 0)
-		return -1;
-	return refresh_store(r, &f, err);
+static void
+rescan_items_free(GArray *items)
+{
+	for (guint i = 0; items != NULL && i < items->len; i++)
+		mail_facts_clear(&g_array_index(items, struct rescan_item, i).f);
+	if (items != NULL)
+		g_array_free(items, TRUE);
 }
 
 /*
- * Refreshes every thread matching QS (a full rescan: the case query), in
- * the order of its oldest matching message, each message loaded once (a
- * notmuch thread holds its messages, excluded ones flagged).  Adds each
- * thread to TS (when not NULL).
+ * Oldest first, a tie by thread id: the order cases are created in (and so
+ * their numbers) must not depend on how many threads did the work.
  */
+static gint
+rescan_item_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct rescan_item *x = a, *y = b;
+
+	if (x->oldest != y->oldest)
+		return x->oldest < y->oldest ? -1 : 1;
+	return g_strcmp0(x->f.thread, y->f.thread);
+}
+
+/*
+ * A full rescan on two threads.  Most of its time is notmuch building each
+ * matching thread (Xapian reads and inflates every message's terms), which
+ * two handles on the database do at once: one walks the threads oldest
+ * first (by their oldest matching message, o), the other newest first (by
+ * their newest matching message, n), each claims a thread before deriving
+ * its facts, and each stops where it meets the other.  The oldest-first
+ * walk stops at a thread whose o is later than the n the other walk last
+ * reached (B); the newest-first walk stops at one whose n is earlier than
+ * the o the first last reached (A).  Nothing is missed: a thread the first
+ * walk never reaches has n >= o > B, and the second walk, going down in n,
+ * has passed every n above B; symmetrically for the other.  Threads near
+ * the meeting point may be built by both; the claim keeps one.
+ */
+struct rescan_meet {
+	GMutex lock;
+	GHashTable *claimed;    /* thread id (owned) */
+	time_t a, b;            /* see above */
+	bool a_set, b_set;
+};
+
+struct rescan_walk {
+	struct mail *m;         /* the walk's own handle */
+	const struct config *cfg;
+	struct msgcache *mc;    /* the store's cache: the calling thread's walk only */
+	const char *qs;
+	bool newest_first;
+	struct rescan_meet *meet; /* NULL: one walk does it all */
+	GArray *items;          /* struct rescan_item */
+	unsigned int walked;
+	struct error err;
+	int rc;
+};
+
+/* Claims TID at DATE for walk W: 1 claimed, 0 another walk has it, -1 the walks met. */
 static int
-refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
-    struct error *err)
+rescan_claim(struct rescan_walk *w, const char *tid, time_t date)
+{
+	struct rescan_meet *mt = w->meet;
+	int rc;
+
+	if (mt == NULL)
+		return 1;
+	g_mutex_lock(&mt->lock);
+	if (w->newest_first ? (mt->a_set && date < mt->a) :
+	    (mt->b_set && date > mt->b))
+		rc = -1;
+	else {
+		rc = g_hash_table_contains(mt->claimed, tid) ? 0 : 1;
+		if (rc == 1)
+			g_hash_table_add(mt->claimed, g_strdup(tid));
+		if (w->newest_first) {
+			mt->b = date;
+			mt->b_set = true;
+		} else {
+			mt->a = date;
+			mt->a_set = true;
+		}
+	}
+	g_mutex_unlock(&mt->lock);
+	return rc;
+}
+
+static void
+rescan_run(struct rescan_walk *w)
 {
 	notmuch_query_t *q;
 	notmuch_threads_t *threads;
-	notmuch_thread_t *prev = NULL;  /* built, its files being read */
-	const char *prev_tid = NULL;
-	struct prefetch pf = { 0 };
+	notmuch_status_t st;
+
+	w->rc = -1;
+	if (query_new(w->m, w->qs, true, w->newest_first ? NOTMUCH_SORT_NEWEST_FIRST :
+	    NOTMUCH_SORT_OLDEST_FIRST, &q, &w->err) < 0)
+		return;
+	st = notmuch_query_search_threads(q, &threads);
+	if (st != NOTMUCH_STATUS_SUCCESS || threads == NULL) {
+		nm_error(w->m, &w->err, st != NOTMUCH_STATUS_SUCCESS ? st :
+		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, w->qs);
+		goto out;
+	}
+	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
+		notmuch_thread_t *th = notmuch_threads_get(threads);
+		const char *tid = th != NULL ? notmuch_thread_get_thread_id(th) : NULL;
+		notmuch_messages_t *msgs = tid != NULL ? notmuch_thread_get_messages(th) : NULL;
+		struct rescan_item it = { 0 };
+		int claim;
+
+		if (msgs == NULL) {
+			if (th != NULL)
+				notmuch_thread_destroy(th);
+			nm_error(w->m, &w->err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, w->qs);
+			goto out;
+		}
+		it.oldest = notmuch_thread_get_oldest_date(th);
+		claim = rescan_claim(w, tid, w->newest_first ?
+		    notmuch_thread_get_newest_date(th) : it.oldest);
+		if (claim > 0) {
+			w->walked++;
+			if (facts_walk(w->m, w->cfg, w->mc, tid, msgs, false, true,
+			    w->qs, &it.f, &w->err) < 0) {
+				notmuch_thread_destroy(th);
+				goto out;
+			}
+			g_array_append_val(w->items, it);
+		}
+		notmuch_thread_destroy(th);
+		if (claim < 0)
+			break;
+	}
+	w->rc = 0;
+out:
+	notmuch_query_destroy(q);
+}
+
+static gpointer
+rescan_thread_main(gpointer arg)
+{
+	rescan_run(arg);
+	return NULL;
+}
+
+/*
+ * The second walk's handle: another snapshot of the same database at the
+ * same revision, or NULL (one walk then does it all).
+ */
+static struct mail *
+rescan_second_handle(struct refresh *r)
+{
+	struct error e = { { 0 } };
+	struct mail *m2;
+	const char *uuid = NULL;
+	unsigned long rev;
+
+	if (threads_max() < 2 || mail_open(r->cfg, &m2, &e) < 0)
+		return NULL;
+	rev = notmuch_database_get_revision(m2->db, &uuid);
+	if (rev != r->rev || uuid == NULL || r->uuid == NULL ||
+	    strcmp(uuid, r->uuid) != 0) {
+		/* A commit came in between: its facts would be newer than the revision recorded. */
+		mail_close(m2);
+		return NULL;
+	}
+	return m2;
+}
+
+/*
+ * Refreshes every thread matching QS: a full rescan (the case query), each
+ * message loaded once (a notmuch thread holds its messages, excluded ones
+ * flagged), on two threads when it can (above), the cases stored in the
+ * order of their oldest matching message.  Adds each thread to TS.
+ */
+static int
+refresh_rescan(struct refresh *r, const char *qs, struct threadset *ts,
+    struct error *err)
+{
+	struct rescan_meet meet = { .claimed = NULL };
+	struct rescan_walk a = { .m = r->m, .cfg = r->cfg, .mc = &r->mc, .qs = qs };
+	struct rescan_walk b = { .cfg = r->cfg, .qs = qs, .newest_first = true };
+	GThread *other = NULL;
+	int rc = -1;
+	guint i;
+
+	a.items = g_array_new(FALSE, FALSE, sizeof(struct rescan_item));
+	b.items = g_array_new(FALSE, FALSE, sizeof(struct rescan_item));
+	if ((b.m = rescan_second_handle(r)) != NULL) {
+		g_mutex_init(&meet.lock);
+		meet.claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		a.meet = b.meet = &meet;
+		other = g_thread_try_new("embargo-rescan", rescan_thread_main, &b, NULL);
+		if (other == NULL)
+			a.meet = NULL;
+	}
+	rescan_run(&a);
+	if (other != NULL)
+		g_thread_join(other);
+	if (a.rc < 0) {
+		*err = a.err;
+		goto out;
+	}
+	if (other != NULL && b.rc < 0) {
+		*err = b.err;
+		/* The retry (MAIL_RETRY) reopens the handle this one failed like. */
+		r->m->nm_failed = b.m->nm_failed;
+		goto out;
+	}
+	if (other != NULL)
+		g_array_append_vals(a.items, b.items->data, b.items->len);
+	g_array_set_size(b.items, 0);
+	g_array_sort(a.items, rescan_item_cmp);
+	r->m->stats.walked += a.walked + b.walked;
+	r->m->stats.walks = other != NULL ? 2 : 1;
+	for (i = 0; i < a.items->len; i++) {
+		struct rescan_item *it = &g_array_index(a.items, struct rescan_item, i);
+
+		threadset_add(ts, it->f.thread);
+		/* It frees (and zeroes) the facts it is given, whatever it returns. */
+		if (refresh_store(r, &it->f, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	rescan_items_free(a.items);
+	rescan_items_free(b.items);
+	if (meet.claimed != NULL) {
+		g_hash_table_destroy(meet.claimed);
+		g_mutex_clear(&meet.lock);
+	}
+	if (b.m != NULL)
+		mail_close(b.m);
+	return rc;
+}
+
+/*
+ * Refreshes the threads matching QS (revisited threads, a batch at a
+ * time), each message loaded once.
+ */
+static int
+refresh_threads(struct refresh *r, const char *qs, struct error *err)
+{
+	notmuch_query_t *q;
+	notmuch_threads_t *threads;
 	notmuch_status_t st;
 	int rc = -1;
 
@@ -2155,59 +2195,30 @@ refresh_threads(struct refresh *r, const char *qs, struct threadset *ts,
 		return nm_error(r->m, err, st != NOTMUCH_STATUS_SUCCESS ? st :
 		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
 	}
-	/* A full rescan reads ahead; a few revisited threads are not worth a thread. */
-	if (ts != NULL && threads_max() > 1)
-		prefetch_start(&pf);
 	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
 		notmuch_thread_t *th = notmuch_threads_get(threads);
 		const char *tid = th != NULL ? notmuch_thread_get_thread_id(th) : NULL;
-		int one;
+		notmuch_messages_t *msgs = tid != NULL ? notmuch_thread_get_messages(th) : NULL;
+		struct mail_facts f;
 
-		if (tid == NULL) {
+		if (msgs == NULL) {
 			if (th != NULL)
 				notmuch_thread_destroy(th);
 			nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
 			goto out;
 		}
-		if (ts != NULL)
-			threadset_add(ts, tid);
-		if (pf.thread == NULL) {
-			one = refresh_one(r, th, tid, NULL, qs, err);
+		r->m->stats.walked++;
+		if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, true, qs, &f,
+		    err) < 0) {
 			notmuch_thread_destroy(th);
-			if (one < 0)
-				goto out;
-			continue;
+			goto out;
 		}
-		/* This thread's files are read while the previous one is walked. */
-		g_async_queue_push(pf.todo, pf_collect(th));
-		if (prev != NULL) {
-			struct pf_batch *b = g_async_queue_pop(pf.done);
-
-			one = refresh_one(r, prev, prev_tid, b, qs, err);
-			pf_batch_free(b);
-			notmuch_thread_destroy(prev);
-			prev = NULL;
-			if (one < 0) {
-				notmuch_thread_destroy(th);
-				goto out;
-			}
-		}
-		prev = th;
-		prev_tid = tid;
-	}
-	if (prev != NULL) {
-		struct pf_batch *b = g_async_queue_pop(pf.done);
-		int one = refresh_one(r, prev, prev_tid, b, qs, err);
-
-		pf_batch_free(b);
-		if (one < 0)
+		notmuch_thread_destroy(th);
+		if (refresh_store(r, &f, err) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	if (prev != NULL)
-		notmuch_thread_destroy(prev);
-	prefetch_stop(&pf);
 	notmuch_query_destroy(q);
 	return rc;
 }
@@ -2252,6 +2263,8 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 	rev = notmuch_database_get_revision(m->db, &uuid);
 	if (uuid == NULL)
 		return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, "revision");
+	r.rev = rev;
+	r.uuid = uuid;
 	fp = facts_fingerprint(m, cfg);
 	if (store_meta_get(st, "notmuch.uuid", &old_uuid, err) < 0 ||
 	    store_meta_get(st, "notmuch.revision", &old_rev, err) < 0 ||
@@ -2359,7 +2372,7 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 		 * gone or changed) are dropped after a full rescan.
 		 */
 		r.mc.used = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-		if (refresh_threads(&r, case_query(cfg), &ts, err) < 0 ||
+		if (refresh_rescan(&r, case_query(cfg), &ts, err) < 0 ||
 		    (!r.mc.empty && store_msgfile_prune(st, msgcache_keep, &r.mc, NULL, err) < 0))
 			goto out;
 	}
@@ -2383,7 +2396,7 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 			g_string_append_printf(tq, "%sthread:%s", j > 0 ? " or " : "", t);
 		}
 		g_string_append_printf(tq, ") and (%s)", case_query(cfg));
-		rc = refresh_threads(&r, tq->str, NULL, err);
+		rc = refresh_threads(&r, tq->str, err);
 		g_string_free(tq, TRUE);
 		if (rc < 0) {
 			rc = -1;

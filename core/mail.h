@@ -59,6 +59,7 @@ int mail_refresh(struct mail *m, struct store *st, const struct config *cfg,
  */
 struct mail_refresh_stats {
 	bool full;
+	unsigned int walks;     /* a full rescan: 2 when two threads shared it */
 	unsigned int folded;
 	unsigned int walked;
 };

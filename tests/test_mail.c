@@ -869,6 +869,76 @@ rewrite(const char *path, char *text)
 	g_free(text);
 }
 
+/* Every case's id and Message-ID, in id order (g_free). */
+static char *
+dump_ids(struct store *st)
+{
+	struct error err;
+	GPtrArray *cases;
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	if (store_case_list(st, &cases, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < cases->len; i++) {
+		struct store_case *c = g_ptr_array_index(cases, i);
+
+		g_string_append_printf(s, "%lld %s\n", (long long)c->id, c->msgid);
+	}
+	g_ptr_array_free(cases, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+/* A full rescan with EMBARGO_THREADS=N into a new store (store_close). */
+static struct store *
+rescan_with(const char *n, struct mail_refresh_stats *stats)
+{
+	struct store *st = store_fresh(NULL);
+	char *saved = g_strdup(g_getenv("EMBARGO_THREADS"));
+
+	g_setenv("EMBARGO_THREADS", n, TRUE);
+	reopen();
+	refresh(st, true);
+	mail_refresh_stats(W->m, stats);
+	if (saved != NULL)
+		g_setenv("EMBARGO_THREADS", saved, TRUE);
+	else
+		g_unsetenv("EMBARGO_THREADS");
+	g_free(saved);
+	return st;
+}
+
+/*
+ * A full rescan walks the threads from both ends on two threads when it
+ * may: the same facts, and the same cases created in the same order (the
+ * same ids), as on one; every thread walked once.
+ */
+static void
+test_rescan_threads(void **state)
+{
+	struct mail_refresh_stats one, two;
+	struct store *a = rescan_with("1", &one), *b = rescan_with("2", &two);
+	char *x = dump_store(a), *y = dump_store(b);
+
+	(void)state;
+	if (strcmp(x, y) != 0)
+		fail_msg("one thread and two differ:\n%s", diff_lines(x, y));
+	g_free(x);
+	g_free(y);
+	x = dump_ids(a);
+	y = dump_ids(b);
+	assert_string_equal(x, y);
+	assert_true(one.full && two.full);
+	assert_int_equal(one.walks, 1);
+	assert_int_equal(two.walks, 2);
+	assert_true(one.walked > 10);
+	assert_int_equal(one.walked, two.walked);
+	g_free(x);
+	g_free(y);
+	store_close(a);
+	store_close(b);
+}
+
 /* Delivers TEXT as NAME, indexes it and checks an incremental refresh against a full one. */
 static void
 step(struct store *inc, const char *name, char *text, int want_changed,
@@ -1868,6 +1938,7 @@ main(void)
 		cmocka_unit_test(test_reply_to),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_rescan_threads),
 		cmocka_unit_test(test_msgfile_cache),
 		cmocka_unit_test(test_inline_pgp_scan),
 		cmocka_unit_test(test_index_file),
