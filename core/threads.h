@@ -3,9 +3,9 @@
 #define EMBARGO_CORE_THREADS_H
 
 /*
- * Reading mail uses a few threads where the work waits on something else:
- * gpg processes (app_thread decrypts and verifies on several), and the
- * message files a full refresh reads while notmuch builds threads.
+ * Reading mail uses a few threads: app_thread decrypts and verifies on
+ * several (each waits on its own gpg process), and a full refresh walks
+ * the matching threads from both ends on two (core/mail.c).
  *
  * threads_max() is the most threads (the calling one included) core uses
  * for one such job: EMBARGO_THREADS when it is set to a number from 1 to
