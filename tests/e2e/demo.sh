@@ -160,7 +160,20 @@ check "without DIR: its config is there" test -f "$XDG_DATA_HOME/embargo/demo/$m
 SANDBOX=$T
 EMBARGO_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 export EMBARGO_NOW
-tui_start 140 30 demo "$T/tui"
+# tmux drops what a program writes just before it exits when it has not
+# read it yet (its maintainer's word: "If the process exits before tmux
+# finishes processing its output, we discard the remaining output"), and
+# the line after quitting is the last thing embargo writes: a shell keeps
+# the terminal open a moment longer and passes on embargo's exit status.
+cat >"$T/hold" <<EOS
+#!/bin/sh
+'$EMBARGO_BIN' "\$@"
+st=\$?
+sleep 1
+exit \$st
+EOS
+chmod +x "$T/hold"
+TUI_CMD=$T/hold tui_start 140 30 demo "$T/tui"
 if tui_wait_for 'Request smuggling with two Content-Length' 30; then
 	ok "embargo demo DIR opens the interface on the demo"
 else
