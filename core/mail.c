@@ -1821,14 +1821,15 @@ rescan_second_handle(struct refresh *r)
 }
 
 /*
- * Refreshes every thread matching QS: a full rescan (the case query), each
- * message loaded once (a notmuch thread holds its messages, excluded ones
- * flagged), on two threads when it can (above), the cases stored in the
- * order of their oldest matching message.  Adds each thread to TS.
+ * Refreshes every thread matching QS, each message loaded once (a notmuch
+ * thread holds its messages, excluded ones flagged), the cases stored in
+ * the order of their oldest matching message.  A full rescan (QS the case
+ * query, TWO_WALKS) runs on two threads when it can (above); a batch of
+ * revisited threads on this one.  Adds each thread to TS (when not NULL).
  */
 static int
-refresh_rescan(struct refresh *r, const char *qs, struct threadset *ts,
-    struct error *err)
+refresh_rescan(struct refresh *r, const char *qs, bool two_walks,
+    struct threadset *ts, struct error *err)
 {
 	struct rescan_meet meet = { .claimed = NULL };
 	struct rescan_walk a = { .m = r->m, .cfg = r->cfg, .mc = &r->mc, .qs = qs };
@@ -1839,7 +1840,7 @@ refresh_rescan(struct refresh *r, const char *qs, struct threadset *ts,
 
 	a.items = g_array_new(FALSE, FALSE, sizeof(struct rescan_item));
 	b.items = g_array_new(FALSE, FALSE, sizeof(struct rescan_item));
-	if ((b.m = rescan_second_handle(r)) != NULL) {
+	if (two_walks && (b.m = rescan_second_handle(r)) != NULL) {
 		g_mutex_init(&meet.lock);
 		meet.claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		a.meet = b.meet = &meet;
@@ -1865,11 +1866,13 @@ refresh_rescan(struct refresh *r, const char *qs, struct threadset *ts,
 	g_array_set_size(b.items, 0);
 	g_array_sort(a.items, rescan_item_cmp);
 	r->m->stats.walked += a.walked + b.walked;
-	r->m->stats.walks = other != NULL ? 2 : 1;
+	if (two_walks)
+		r->m->stats.walks = other != NULL ? 2 : 1;
 	for (i = 0; i < a.items->len; i++) {
 		struct rescan_item *it = &g_array_index(a.items, struct rescan_item, i);
 
-		threadset_add(ts, it->f.thread);
+		if (ts != NULL)
+			threadset_add(ts, it->f.thread);
 		/* It frees (and zeroes) the facts it is given, whatever it returns. */
 		if (refresh_store(r, &it->f, err) < 0)
 			goto out;
@@ -1884,54 +1887,6 @@ out:
 	}
 	if (b.m != NULL)
 		mail_close(b.m);
-	return rc;
-}
-
-/*
- * Refreshes the threads matching QS (revisited threads, a batch at a
- * time), each message loaded once.
- */
-static int
-refresh_threads(struct refresh *r, const char *qs, struct error *err)
-{
-	notmuch_query_t *q;
-	notmuch_threads_t *threads;
-	notmuch_status_t st;
-	int rc = -1;
-
-	if (query_new(r->m, qs, true, NOTMUCH_SORT_OLDEST_FIRST, &q, err) < 0)
-		return -1;
-	st = notmuch_query_search_threads(q, &threads);
-	if (st != NOTMUCH_STATUS_SUCCESS || threads == NULL) {
-		notmuch_query_destroy(q);
-		return nm_error(r->m, err, st != NOTMUCH_STATUS_SUCCESS ? st :
-		    NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-	}
-	for (; notmuch_threads_valid(threads); notmuch_threads_move_to_next(threads)) {
-		notmuch_thread_t *th = notmuch_threads_get(threads);
-		const char *tid = th != NULL ? notmuch_thread_get_thread_id(th) : NULL;
-		notmuch_messages_t *msgs = tid != NULL ? notmuch_thread_get_messages(th) : NULL;
-		struct mail_facts f;
-
-		if (msgs == NULL) {
-			if (th != NULL)
-				notmuch_thread_destroy(th);
-			nm_error(r->m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-			goto out;
-		}
-		r->m->stats.walked++;
-		if (facts_walk(r->m, r->cfg, &r->mc, tid, msgs, false, true, qs, &f,
-		    err) < 0) {
-			notmuch_thread_destroy(th);
-			goto out;
-		}
-		notmuch_thread_destroy(th);
-		if (refresh_store(r, &f, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	notmuch_query_destroy(q);
 	return rc;
 }
 
@@ -2084,7 +2039,7 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 		 * gone or changed) are dropped after a full rescan.
 		 */
 		r.mc.used = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-		if (refresh_rescan(&r, case_query(cfg), &ts, err) < 0 ||
+		if (refresh_rescan(&r, case_query(cfg), true, &ts, err) < 0 ||
 		    (!r.mc.empty && store_msgfile_prune(st, msgcache_keep, &r.mc, NULL, err) < 0))
 			goto out;
 	}
@@ -2108,7 +2063,7 @@ refresh_run(struct mail *m, struct store *st, const struct config *cfg,
 			g_string_append_printf(tq, "%sthread:%s", j > 0 ? " or " : "", t);
 		}
 		g_string_append_printf(tq, ") and (%s)", case_query(cfg));
-		rc = refresh_threads(&r, tq->str, err);
+		rc = refresh_rescan(&r, tq->str, false, NULL, err);
 		g_string_free(tq, TRUE);
 		if (rc < 0) {
 			rc = -1;
