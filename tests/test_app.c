@@ -694,27 +694,40 @@ locked_read(struct asker *a, int n, bool bad_first)
 	return all;
 }
 
-/* One prompt, however many threads read the messages encrypted to the key. */
+/*
+ * Reads the locked thread with each thread count of NS, answering wrongly
+ * WRONG_FIRST times first: the user is asked CALLS times, and every count
+ * reads what one thread reads.
+ */
 static void
-test_passphrase_asked_once(void **state)
+locked_each(const int *ns, size_t nn, int wrong_first, int calls)
 {
 	char *want = NULL;
 
-	locked_setup();
-	for (int n = 1; n <= 4; n++) {
-		struct asker a = { 0 };
-		char *got = locked_read(&a, n, false);
+	for (size_t i = 0; i < nn; i++) {
+		struct asker a = { .wrong_first = wrong_first };
+		char *got = locked_read(&a, ns[i], wrong_first > 0);
 
-		if (a.calls != 1)
-			fail_msg("%d threads: asked %d times", n, a.calls);
+		if (a.calls != calls)
+			fail_msg("%d threads: asked %d times", ns[i], a.calls);
 		if (want != NULL && strcmp(got, want) != 0)
-			fail_msg("%d threads:\n%s\none thread:\n%s", n, got, want);
+			fail_msg("%d threads:\n%s\none thread:\n%s", ns[i], got, want);
 		if (want == NULL)
 			want = got;
 		else
 			g_free(got);
 	}
 	g_free(want);
+}
+
+/* One prompt, however many threads read the messages encrypted to the key. */
+static void
+test_passphrase_asked_once(void **state)
+{
+	static const int ns[] = { 1, 2, 3, 4 };
+
+	locked_setup();
+	locked_each(ns, G_N_ELEMENTS(ns), 0, 1);
 }
 
 /*
@@ -725,22 +738,9 @@ test_passphrase_asked_once(void **state)
 static void
 test_passphrase_wrong_then_right(void **state)
 {
-	char *want = NULL;
+	static const int ns[] = { 1, 4 };
 
-	for (int n = 1; n <= 4; n += 3) {
-		struct asker a = { .wrong_first = 1 };
-		char *got = locked_read(&a, n, true);
-
-		if (a.calls != 2)
-			fail_msg("%d threads: asked %d times", n, a.calls);
-		if (want != NULL && strcmp(got, want) != 0)
-			fail_msg("%d threads:\n%s\none thread:\n%s", n, got, want);
-		if (want == NULL)
-			want = got;
-		else
-			g_free(got);
-	}
-	g_free(want);
+	locked_each(ns, G_N_ELEMENTS(ns), 1, 2);
 }
 
 /*
