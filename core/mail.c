@@ -2189,6 +2189,24 @@ message_new(notmuch_message_t *msg)
 	return mm;
 }
 
+/* Adds what notmuch knows of each of MSGS (from the query QS) to LIST; -1 on a Xapian exception. */
+static int
+messages_append(struct mail *m, notmuch_messages_t *msgs, GPtrArray *list,
+    const char *qs, struct error *err)
+{
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+		notmuch_message_t *msg = notmuch_messages_get(msgs);
+		struct mail_message *mm = msg != NULL ? message_new(msg) : NULL;
+
+		if (msg != NULL)
+			notmuch_message_destroy(msg);
+		if (mm == NULL)
+			return nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
+		g_ptr_array_add(list, mm);
+	}
+	return 0;
+}
+
 static int
 thread_messages(struct mail *m, const char *thread_id, GPtrArray **out,
     struct error *err)
@@ -2205,21 +2223,11 @@ thread_messages(struct mail *m, const char *thread_id, GPtrArray **out,
 		return -1;
 	}
 	list = g_ptr_array_new_with_free_func((GDestroyNotify)mail_message_free);
-	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
-		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		struct mail_message *mm = msg != NULL ? message_new(msg) : NULL;
-
-		if (mm == NULL) {
-			if (msg != NULL)
-				notmuch_message_destroy(msg);
-			g_ptr_array_free(list, TRUE);
-			notmuch_query_destroy(q);
-			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-			g_free(qs);
-			return -1;
-		}
-		g_ptr_array_add(list, mm);
-		notmuch_message_destroy(msg);
+	if (messages_append(m, msgs, list, qs, err) < 0) {
+		g_ptr_array_free(list, TRUE);
+		notmuch_query_destroy(q);
+		g_free(qs);
+		return -1;
 	}
 	notmuch_query_destroy(q);
 	if (list->len == 0) {
@@ -2370,21 +2378,11 @@ messages_changed(struct mail *m, const char *query, const char *uuid,
 		g_free(qs);
 		return -1;
 	}
-	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
-		notmuch_message_t *msg = notmuch_messages_get(msgs);
-		struct mail_message *mm = msg != NULL ? message_new(msg) : NULL;
-
-		if (mm == NULL) {
-			if (msg != NULL)
-				notmuch_message_destroy(msg);
-			g_ptr_array_free(list, TRUE);
-			notmuch_query_destroy(q);
-			nm_error(m, err, NOTMUCH_STATUS_XAPIAN_EXCEPTION, qs);
-			g_free(qs);
-			return -1;
-		}
-		g_ptr_array_add(list, mm);
-		notmuch_message_destroy(msg);
+	if (messages_append(m, msgs, list, qs, err) < 0) {
+		g_ptr_array_free(list, TRUE);
+		notmuch_query_destroy(q);
+		g_free(qs);
+		return -1;
 	}
 	notmuch_query_destroy(q);
 	g_free(qs);
